@@ -1,0 +1,172 @@
+#include "common/config.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+namespace grl::config {
+
+std::string Check::describe() const {
+  if (!choices.empty()) {
+    std::string s = "{";
+    for (std::size_t i = 0; i < choices.size(); ++i) s += (i ? ", " : "") + choices[i];
+    return s + "}";
+  }
+  auto num = [](double v) {
+    std::ostringstream s;
+    s << v;
+    return s.str();
+  };
+  if (min && max) {
+    return std::string("a value in ") + (min_exclusive ? "(" : "[") + num(*min) + ", " + num(*max) +
+           (max_exclusive ? ")" : "]");
+  }
+  if (min) return std::string("a value ") + (min_exclusive ? "> " : ">= ") + num(*min);
+  if (max) return std::string("a value ") + (max_exclusive ? "< " : "<= ") + num(*max);
+  return "any value";
+}
+
+bool Check::accepts(double v) const {
+  if (min && (min_exclusive ? !(v > *min) : !(v >= *min))) return false;
+  if (max && (max_exclusive ? !(v < *max) : !(v <= *max))) return false;
+  return true;
+}
+
+namespace {
+
+Source from_node(YAML::Node root, const std::string& label) {
+  if (!root || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  if (!root.IsMap()) {
+    throw ConfigError(label + " line " + std::to_string(root.Mark().line + 1) +
+                      ": expected a map of keys at the top level");
+  }
+  return Source{label, root, {}};
+}
+
+}  // namespace
+
+Source load_file(const std::string& path) {
+  if (!std::filesystem::exists(path)) throw ConfigError(path + ": config file not found");
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path + ": cannot open config file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return load_text(text.str(), path);
+}
+
+Source load_text(const std::string& text, const std::string& label) {
+  try {
+    return from_node(YAML::Load(text), label);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(label + " line " + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
+  }
+}
+
+void apply_overrides(Source& source, const std::vector<std::string>& overrides) {
+  for (const std::string& text : overrides) {
+    const auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw ConfigError("command-line override '" + text + "': expected key.path=value");
+    }
+    const std::string key = text.substr(0, eq);
+    YAML::Node value;
+    try {
+      value = YAML::Load(text.substr(eq + 1));
+    } catch (const YAML::ParserException& e) {
+      throw ConfigError("command-line override '" + text + "': value is not valid YAML: " + e.msg);
+    }
+    if (!value || value.IsNull()) value = YAML::Node(text.substr(eq + 1));
+
+    std::vector<std::string> parts;
+    std::stringstream ss(key);
+    for (std::string part; std::getline(ss, part, '.');) {
+      if (part.empty()) throw ConfigError("command-line override '" + text + "': empty key component");
+      parts.push_back(part);
+    }
+    // yaml-cpp nodes are handles: walking with operator[] on a copy edits the shared tree.
+    YAML::Node node = source.root;
+    std::string walked;
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+      walked += (i ? "." : "") + parts[i];
+      YAML::Node next = node[parts[i]];
+      if (!next || next.IsNull()) {
+        node[parts[i]] = YAML::Node(YAML::NodeType::Map);
+        next = node[parts[i]];
+      } else if (!next.IsMap()) {
+        throw ConfigError("command-line override '" + text + "': key '" + walked +
+                          "' holds a value, not a section");
+      }
+      node.reset(next);
+    }
+    node[parts.back()] = value;
+    source.overridden[key] = text;
+  }
+}
+
+namespace detail {
+
+std::string location(const Source& source, const std::string& path, const YAML::Node& node) {
+  // A list item reports the override that set its list.
+  // A list item reports the override that set its list; a section reports the override inside it.
+  const std::string key = path.substr(0, path.find('['));
+  for (const auto& [overridden_key, text] : source.overridden) {
+    if (overridden_key == key || overridden_key.rfind(key + ".", 0) == 0) {
+      return "command-line override '" + text + "'";
+    }
+  }
+  return source.file + " line " + std::to_string(node.Mark().line + 1);
+}
+
+std::string node_text(const YAML::Node& node) {
+  if (node.IsScalar()) return "'" + node.Scalar() + "'";
+  if (node.IsMap()) return "a map";
+  if (node.IsSequence()) return "a list";
+  return "nothing";
+}
+
+std::string closest_key(const std::string& key, const std::vector<std::string>& known) {
+  auto distance = [](const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      std::size_t diagonal = row[0];
+      row[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        const std::size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        diagonal = up;
+      }
+    }
+    return row[b.size()];
+  };
+  std::string best;
+  std::size_t best_distance = std::max<std::size_t>(2, key.size() / 3) + 1;
+  for (const auto& k : known) {
+    const std::size_t d = distance(key, k);
+    if (d < best_distance) {
+      best = k;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
+}  // namespace detail
+
+void Reader::finish() const {
+  for (auto it = map_.begin(); it != map_.end(); ++it) {
+    const std::string key = it->first.Scalar();
+    if (consumed_.count(key)) continue;
+    const std::string path = prefix_ + key;
+    std::string message = detail::location(source_, path, it->first) + ": unknown key '" + path + "'";
+    const std::string suggestion = detail::closest_key(key, known_);
+    if (!suggestion.empty()) message += " (did you mean '" + prefix_ + suggestion + "'?)";
+    std::string known_list;
+    for (std::size_t i = 0; i < known_.size(); ++i) known_list += (i ? ", " : "") + known_[i];
+    message += "; known keys" + (prefix_.empty() ? std::string() : " in '" + prefix_.substr(0, prefix_.size() - 1) + "'") +
+               ": " + known_list;
+    throw ConfigError(message);
+  }
+}
+
+}  // namespace grl::config

@@ -1,0 +1,52 @@
+#include "common/runtime.h"
+
+#include <torch/torch.h>
+
+#include <stdexcept>
+
+#include "common/config.h"
+
+namespace grl {
+
+template <class V>
+void RuntimeSettings::visit(V& v) {
+  v.field("threads", threads, "LibTorch intra-op threads", config::at_least(1));
+  v.field("device", device, "cpu, cuda or cuda:N");
+}
+template void RuntimeSettings::visit(config::Reader&);
+template void RuntimeSettings::visit(config::Writer&);
+
+int cuda_device_count() { return torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0; }
+
+void apply_runtime(const RuntimeSettings& settings) {
+  if (settings.threads < 1) throw std::runtime_error("threads must be >= 1, got " + std::to_string(settings.threads));
+  torch::set_num_threads(settings.threads);
+}
+
+std::string resolve_device(const std::string& device) {
+  if (device == "cpu") return "cpu";
+  if (device.rfind("cuda", 0) == 0) {
+    int index = 0;
+    if (device.size() > 4) {
+      if (device[4] != ':' || device.size() == 5) throw std::runtime_error("device '" + device + "': expected cuda or cuda:N");
+      try {
+        index = std::stoi(device.substr(5));
+      } catch (const std::exception&) {
+        throw std::runtime_error("device '" + device + "': expected cuda or cuda:N");
+      }
+    }
+    const int count = cuda_device_count();
+    if (count == 0) {
+      throw std::runtime_error("device '" + device +
+                               "': this LibTorch build or machine has no CUDA device (use --device cpu, or build "
+                               "against a CUDA LibTorch with -DTorch_DIR=...)");
+    }
+    if (index < 0 || index >= count) {
+      throw std::runtime_error("device '" + device + "': only " + std::to_string(count) + " CUDA device(s) present");
+    }
+    return "cuda:" + std::to_string(index);
+  }
+  throw std::runtime_error("device '" + device + "': expected cpu, cuda or cuda:N");
+}
+
+}  // namespace grl
