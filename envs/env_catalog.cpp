@@ -1,0 +1,81 @@
+#include "envs/env_catalog.h"
+
+#include <stdexcept>
+
+namespace grl::envs {
+
+const std::vector<EnvSpec>& env_specs() {
+  // Dimensions and timing: gym v2 classes. Reference returns: D4RL (same for v0, v1, v2).
+  static const std::vector<EnvSpec> specs = {
+      {"halfcheetah", "HalfCheetah", 17, 6, 9, 9, 0.05, 1000, -280.178953, 12135.0},
+      {"hopper", "Hopper", 11, 3, 6, 6, 0.008, 1000, -20.272305, 3234.3},
+      {"walker2d", "Walker2d", 17, 6, 9, 9, 0.008, 1000, 1.629008, 4592.3},
+      {"ant", "Ant", 111, 8, 15, 14, 0.05, 1000, -325.6, 3879.7},
+  };
+  return specs;
+}
+
+std::optional<EnvSpec> find_env_spec(const std::string& id) {
+  for (const auto& spec : env_specs())
+    if (spec.id == id) return spec;
+  return std::nullopt;
+}
+
+const EnvSpec& env_spec(const std::string& id) {
+  for (const auto& spec : env_specs())
+    if (spec.id == id) return spec;
+  std::string known;
+  for (const auto& spec : env_specs()) known += (known.empty() ? "" : ", ") + spec.id;
+  throw std::invalid_argument("unknown environment '" + id + "' (known: " + known + ")");
+}
+
+namespace {
+const std::vector<std::string> kKinds = {"random", "medium-replay", "medium-expert", "medium", "expert", "full-replay"};
+}
+
+std::optional<DatasetId> try_parse_dataset_id(const std::string& text) {
+  // <env>-<kind>[-native]-v<N>
+  const auto dash_v = text.rfind("-v");
+  if (dash_v == std::string::npos || dash_v + 2 >= text.size()) return std::nullopt;
+  const std::string version = text.substr(dash_v + 1);
+  for (char c : version.substr(1))
+    if (c < '0' || c > '9') return std::nullopt;
+  std::string rest = text.substr(0, dash_v);
+  bool native = false;
+  const std::string native_suffix = "-native";
+  if (rest.size() > native_suffix.size() && rest.compare(rest.size() - native_suffix.size(), native_suffix.size(), native_suffix) == 0) {
+    native = true;
+    rest.resize(rest.size() - native_suffix.size());
+  }
+  const auto dash = rest.find('-');
+  if (dash == std::string::npos) return std::nullopt;
+  const std::string env = rest.substr(0, dash), kind = rest.substr(dash + 1);
+  if (!find_env_spec(env)) return std::nullopt;
+  for (const auto& k : kKinds)
+    if (k == kind) return DatasetId{env, kind, version, native};
+  return std::nullopt;
+}
+
+DatasetId parse_dataset_id(const std::string& text) {
+  if (auto id = try_parse_dataset_id(text)) return *id;
+  std::string kinds;
+  for (const auto& k : kKinds) kinds += (kinds.empty() ? "" : ", ") + k;
+  throw std::invalid_argument("'" + text + "' is not a dataset id: expected <env>-<kind>-v<N> with env one of "
+                              "halfcheetah, hopper, walker2d, ant and kind one of " + kinds +
+                              " (native datasets: <env>-<kind>-native-v<N>)");
+}
+
+std::string DatasetId::to_string() const { return env + "-" + kind + (native ? "-native-" : "-") + version; }
+
+std::string DatasetId::d4rl_file_name() const {
+  std::string k = kind;
+  for (char& c : k)
+    if (c == '-') c = '_';
+  return env + "_" + k + (native ? "_native-" : "-") + version + ".hdf5";
+}
+
+double normalized_score(const EnvSpec& spec, double episode_return) {
+  return 100.0 * (episode_return - spec.ref_min_return) / (spec.ref_max_return - spec.ref_min_return);
+}
+
+}  // namespace grl::envs
