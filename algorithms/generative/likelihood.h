@@ -4,7 +4,8 @@
 //
 // Gradients: with autograd on, every step's divergence is built with create_graph, so the result is
 // differentiable w.r.t. the input actions, the condition and the model's parameters through the whole
-// trajectory. With autograd off, the divergence still needs local graphs; they are dropped each step.
+// trajectory. With autograd off (torch::NoGradGuard), the divergence still needs local graphs; they are
+// dropped each step. torch::InferenceMode is refused (std::logic_error): it forbids those graphs.
 #pragma once
 
 #include "algorithms/generative/model_type.h"
