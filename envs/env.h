@@ -6,8 +6,8 @@
 // separately from `terminal` (the robot fell). The model (mjModel) is loaded once and shared
 // read-only between instances; every instance owns its mjData and its random number generator.
 //
-// The pointer forms of reset/step/observe write into caller buffers and never allocate; the
-// std::vector forms are conveniences for tools and tests.
+// The pointer forms (reset_into, step(action, obs), observe(obs)) write into caller buffers and
+// never allocate; the std::vector forms are conveniences for tools and tests.
 #pragma once
 
 #include <mujoco/mujoco.h>
@@ -92,7 +92,7 @@ class Env {
   // Re-seeds this instance's RNG; the next reset() draws its noise from the new sequence.
   virtual void seed(std::uint64_t seed) = 0;
   // mj_resetData, reset noise from the instance's RNG, mj_forward; writes obs_dim values.
-  virtual void reset(double* obs) = 0;
+  virtual void reset_into(double* obs) = 0;
   // Clips the action to [-1, 1], applies it for frame_skip mj_step calls and writes the new
   // observation. Throws std::invalid_argument naming the index of a NaN or infinite entry (the
   // state is then unchanged). Stepping after the episode ended is allowed (the physics goes on,
@@ -120,7 +120,7 @@ class Env {
   // Conveniences (allocate).
   std::vector<double> reset() {
     std::vector<double> obs(obs_dim());
-    reset(obs.data());
+    reset_into(obs.data());
     return obs;
   }
   std::vector<double> reset(std::uint64_t seed_value) {

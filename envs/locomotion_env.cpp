@@ -56,7 +56,7 @@ EnvDescription LocomotionEnv::describe() const {
   return d;
 }
 
-void LocomotionEnv::reset(double* obs) {
+void LocomotionEnv::reset_into(double* obs) {
   const mjModel* m = model_.get();
   mj_resetData(m, data_);  // qpos = qpos0, qvel = 0, time = 0
   add_reset_noise(data_->qpos, data_->qvel);

@@ -23,7 +23,7 @@ class LocomotionEnv : public Env {
   const EnvSpec& spec() const override { return spec_; }
   EnvDescription describe() const override;
   void seed(std::uint64_t seed) override { rng_.seed(seed); }
-  void reset(double* obs) override;
+  void reset_into(double* obs) override;
   StepResult step(const double* action, double* obs) override;
   int elapsed_steps() const override { return elapsed_steps_; }
   int nq() const override { return model_->nq; }
