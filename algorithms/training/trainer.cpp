@@ -1,0 +1,140 @@
+#include "algorithms/training/trainer.h"
+
+#include <ATen/Context.h>
+
+#include <iostream>
+#include <mutex>
+#include <sstream>
+
+#include "common/config.h"
+#include "common/metrics.h"
+#include "common/progress.h"
+
+namespace grl::training {
+
+template <class V>
+void TrainerConfig::visit(V& v) {
+  v.field("log_every", log_every, "steps between metrics lines", config::at_least(1));
+  v.field("checkpoint_every", checkpoint_every, "steps between checkpoints (0: stage ends only)", config::non_negative());
+  v.field("eval_every", eval_every, "steps between evaluations (0: stage end only)", config::non_negative());
+  v.field("keep_stage_checkpoints", keep_stage_checkpoints, "keep checkpoints/<stage>.pt after each stage");
+}
+template void TrainerConfig::visit(config::Reader&);
+template void TrainerConfig::visit(config::Writer&);
+
+namespace {
+
+std::string format_metrics(const Metrics& metrics) {
+  std::ostringstream s;
+  s.precision(4);
+  for (std::size_t i = 0; i < metrics.size() && i < 3; ++i) s << (i ? " " : "") << metrics[i].first << "=" << metrics[i].second;
+  return s.str();
+}
+
+// Runs `f` with the CPU generator's state saved and restored around it.
+template <class F>
+auto with_forked_rng(F&& f) {
+  auto gen = at::globalContext().defaultGenerator(at::Device(at::kCPU));
+  torch::Tensor state;
+  {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    state = gen.get_state();
+  }
+  auto result = f();
+  {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(state);
+  }
+  return result;
+}
+
+}  // namespace
+
+Trainer::Trainer(Algorithm& algorithm, RunDirectory run, TrainerConfig config, std::string resolved_config,
+                 Evaluate evaluate)
+    : algorithm_(algorithm),
+      run_(std::move(run)),
+      config_(config),
+      resolved_config_(std::move(resolved_config)),
+      evaluate_(std::move(evaluate)) {}
+
+void Trainer::save(std::size_t stage_index, std::int64_t step, const std::filesystem::path& path) {
+  CheckpointWriter out;
+  out.integer("trainer/stage_index", static_cast<std::int64_t>(stage_index));
+  out.integer("trainer/step", step);
+  // Metrics logged after this checkpoint are cut on resume, so the file never holds a step twice.
+  std::error_code ec;
+  const auto bytes = std::filesystem::exists(run_.metrics_path()) ? std::filesystem::file_size(run_.metrics_path(), ec) : 0;
+  out.integer("trainer/metrics_bytes", static_cast<std::int64_t>(bytes));
+  out.text("config", resolved_config_);
+  out.global_rng_states();
+  algorithm_.save(out);
+  out.save(path);
+}
+
+void Trainer::evaluate(const std::string& stage, std::int64_t step, MetricsWriter& metrics) {
+  if (!evaluate_) return;
+  const Metrics result = with_forked_rng([&] { return evaluate_(algorithm_); });
+  metrics.write("eval/" + stage, step, result);
+  std::cerr << "eval after " << stage << " step " << step << ": " << format_metrics(result) << "\n";
+}
+
+TrainOutcome Trainer::run(const std::function<bool()>& should_stop) {
+  const auto stages = algorithm_.stages();
+  std::size_t stage_index = 0;
+  std::int64_t start_step = 0;
+
+  if (std::filesystem::exists(latest_checkpoint())) {
+    CheckpointReader in(latest_checkpoint());
+    stage_index = static_cast<std::size_t>(in.integer("trainer/stage_index"));
+    start_step = in.integer("trainer/step");
+    algorithm_.load(in);
+    in.global_rng_states();
+    const auto bytes = static_cast<std::uintmax_t>(in.integer("trainer/metrics_bytes"));
+    if (std::filesystem::exists(run_.metrics_path()) && std::filesystem::file_size(run_.metrics_path()) > bytes) {
+      std::filesystem::resize_file(run_.metrics_path(), bytes);
+    }
+    std::cerr << "resuming " << run_.path().string() << " at "
+              << (stage_index < stages.size() ? stages[stage_index].name : std::string("the end")) << " step "
+              << start_step << "\n";
+  } else {
+    run_.write_config(resolved_config_);
+  }
+
+  MetricsWriter metrics(run_.metrics_path());
+  for (; stage_index < stages.size(); ++stage_index, start_step = 0) {
+    const Stage& stage = stages[stage_index];
+    // A resumed stage counts only the remaining steps, so the rate and ETA stay true.
+    ProgressBar bar(start_step > 0 ? stage.name + " (from step " + std::to_string(start_step) + ")" : stage.name,
+                    stage.steps - start_step);
+    for (std::int64_t step = start_step; step < stage.steps; ++step) {
+      const Metrics m = algorithm_.train_step(stage.name, step);
+      bar.advance();
+      const std::int64_t done = step + 1;
+      if (done % config_.log_every == 0 || done == stage.steps) {
+        metrics.write(stage.name, done, m);
+        bar.set_status(format_metrics(m));
+      }
+      if (stage.evaluate && config_.eval_every > 0 && done % config_.eval_every == 0 && done != stage.steps) {
+        evaluate(stage.name, done, metrics);
+      }
+      const bool stop = should_stop && should_stop();
+      if (done != stage.steps && (stop || (config_.checkpoint_every > 0 && done % config_.checkpoint_every == 0))) {
+        save(stage_index, done, latest_checkpoint());
+      }
+      if (stop && done != stage.steps) {
+        bar.finish();
+        std::cerr << "interrupted: checkpoint written; continue with `grl resume " << run_.path().string() << "`\n";
+        return TrainOutcome::interrupted;
+      }
+    }
+    bar.finish();
+    if (stage.evaluate) evaluate(stage.name, stage.steps, metrics);
+    save(stage_index + 1, 0, latest_checkpoint());
+    if (config_.keep_stage_checkpoints) save(stage_index + 1, 0, run_.checkpoints_dir() / (stage.name + ".pt"));
+    if (should_stop && should_stop() && stage_index + 1 < stages.size()) return TrainOutcome::interrupted;
+  }
+  return TrainOutcome::finished;
+}
+
+}  // namespace grl::training

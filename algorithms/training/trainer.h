@@ -1,0 +1,55 @@
+// Runs an algorithm's stages with progress, JSON Lines metrics, periodic evaluation and
+// checkpoints; resumes an interrupted run from its last checkpoint. On CPU a resumed run ends
+// bit-identical to an uninterrupted one: every RNG state, optimiser state and counter is saved,
+// and evaluation runs on a forked RNG so it never shifts training's random numbers.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "algorithms/training/algorithm.h"
+#include "common/metrics.h"
+#include "common/run_directory.h"
+
+namespace grl::training {
+
+struct TrainerConfig {
+  std::int64_t log_every = 100;          // steps between metrics lines
+  std::int64_t checkpoint_every = 1000;  // steps between checkpoints (0: only at stage ends)
+  std::int64_t eval_every = 0;           // steps between evaluations in evaluated stages (0: stage end only)
+  bool keep_stage_checkpoints = true;    // also keep checkpoints/<stage>.pt at the end of each stage
+
+  template <class V>
+  void visit(V& v);
+};
+
+enum class TrainOutcome { finished, interrupted };
+
+class Trainer {
+ public:
+  using Evaluate = std::function<Metrics(Algorithm&)>;
+
+  // `resolved_config` is stored in every checkpoint so that a checkpoint alone can rebuild the run.
+  Trainer(Algorithm& algorithm, RunDirectory run, TrainerConfig config, std::string resolved_config,
+          Evaluate evaluate = {});
+
+  // Continues from checkpoints/latest.pt when it exists. Returns interrupted when should_stop()
+  // turned true; a checkpoint is written first, so the run can be resumed.
+  TrainOutcome run(const std::function<bool()>& should_stop = {});
+
+  std::filesystem::path latest_checkpoint() const { return run_.checkpoints_dir() / "latest.pt"; }
+
+ private:
+  void save(std::size_t stage_index, std::int64_t step, const std::filesystem::path& path);
+  void evaluate(const std::string& stage, std::int64_t step, MetricsWriter& metrics);
+
+  Algorithm& algorithm_;
+  RunDirectory run_;
+  TrainerConfig config_;
+  std::string resolved_config_;
+  Evaluate evaluate_;
+};
+
+}  // namespace grl::training
