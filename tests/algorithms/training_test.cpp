@@ -217,3 +217,46 @@ TEST(Trainer, MetricsAreLoggedEveryNStepsAndAtStageEnds) {
 
 }  // namespace
 }  // namespace grl::training
+
+#include "algorithms/training/algorithm_registry.h"
+
+namespace grl::training {
+namespace {
+
+struct ToyConfig {
+  double lr = 0.05;
+  template <class V>
+  void visit(V& v) {
+    v.field("lr", lr, "learning rate", config::positive());
+  }
+};
+
+class ToyAlgorithm : public ToyRegression {
+ public:
+  ToyAlgorithm(const ToyConfig& config, const AlgorithmContext&) : lr(config.lr) {}
+  double lr;
+};
+
+TEST(AlgorithmRegistry, FactoryBuildsFromTypedConfigAndRejectsUnknownNames) {
+  Registry<AlgorithmFactory> registry("algorithm");
+  registry.add("toy", algorithm_factory<ToyConfig, ToyAlgorithm>(), "test algorithm");
+  auto config = registry.get("toy").make_config();
+  const auto source = config::load_text("lr: 0.25\n", "toy.yaml");
+  config::Reader reader(source, source.root, "");
+  config->visit(reader);
+  reader.finish();
+  AlgorithmContext context;
+  auto algorithm = registry.get("toy").make(*config, context);
+  EXPECT_DOUBLE_EQ(dynamic_cast<ToyAlgorithm&>(*algorithm).lr, 0.25);
+  EXPECT_EQ(algorithm->stages().size(), 2u);
+  try {
+    registry.get("tyo");
+    FAIL();
+  } catch (const RegistryError& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown algorithm 'tyo' (did you mean 'toy'?)"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(registry.add("toy", algorithm_factory<ToyConfig, ToyAlgorithm>()), RegistryError);
+}
+
+}  // namespace
+}  // namespace grl::training

@@ -1,0 +1,11 @@
+// The algorithms built into grl_algorithms, one registration per line. Each algorithm's file
+// defines its register_<name>(registry) function next to its config and implementation.
+#include "algorithms/training/algorithm_registry.h"
+
+namespace grl::training {
+
+void register_builtin_algorithms(Registry<AlgorithmFactory>& registry) {
+  (void)registry;  // algorithms add their lines below
+}
+
+}  // namespace grl::training
