@@ -60,7 +60,9 @@ class BatchSampler {
   void set_state(const BatchSamplerState& state);
 
   std::int64_t batch_size() const { return batch_size_; }
-  std::int64_t epoch() const { return epoch_; }  // completed permutations (epoch_permutation)
+  // epoch_permutation: which permutation the sampler is in (0 for the first; it moves on when the
+  // next batch needs a row past the end of the current one).
+  std::int64_t epoch() const { return epoch_; }
   SamplingMode mode() const { return mode_; }
   const TransitionSet& data() const { return data_; }
 
