@@ -10,6 +10,8 @@ packages=(
   libtorch-dev libopenblas0-pthread
   # physics, data, configuration, command line, JSON
   libmujoco-dev libqhull-dev libhdf5-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
+  # SHA-256 of dataset files (libcrypto)
+  libssl-dev
   # viewer: Dear ImGui (its backends are compiled from the package's examples), GLFW, OpenGL
   libimgui-dev libglfw3-dev libgl-dev
   # tests, and headless rendering in tests
