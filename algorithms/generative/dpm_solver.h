@@ -17,7 +17,9 @@ enum class DpmTimeSpacing { half_log_snr, time };  // grid uniform in lambda or 
 struct DpmSolverOptions {
   int order = 2;          // 1, 2 or 3
   int steps = 10;         // outer steps; singlestep uses `order` evaluations per step, multistep one
-  bool multistep = true;  // multistep starts with lower orders while its history fills
+  // Multistep starts with lower orders while its history fills; order 3 takes its first step with the
+  // singlestep second-order update (one extra evaluation) so the run stays third order.
+  bool multistep = true;
   DpmForm form = DpmForm::data;
   DpmTimeSpacing spacing = DpmTimeSpacing::half_log_snr;
   bool lower_order_final = true;  // multistep with < 10 steps: lower the order on the last steps
