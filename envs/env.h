@@ -105,8 +105,9 @@ class Env {
   // Steps since the last reset.
   virtual int elapsed_steps() const = 0;
 
-  // Simulator state (qpos: nq values, qvel: nv values). set_state runs mj_forward and keeps the
-  // step counter; it throws std::invalid_argument on a non-finite entry.
+  // Simulator state (qpos: nq values, qvel: nv values). set_state zeroes ctrl and the solver warm
+  // start (as a reset does), runs mj_forward and keeps the step counter, so what follows depends
+  // on (qpos, qvel) alone; it throws std::invalid_argument on a non-finite entry.
   virtual int nq() const = 0;
   virtual int nv() const = 0;
   virtual void get_state(double* qpos, double* qvel) const = 0;

@@ -106,6 +106,11 @@ void LocomotionEnv::set_state(const double* qpos, const double* qvel) {
       throw std::invalid_argument(spec_.id + ": qvel[" + std::to_string(i) + "] is " + number_text(qvel[i]));
   mju_copy(data_->qpos, qpos, model_->nq);
   mju_copy(data_->qvel, qvel, model_->nv);
+  // The constraint solver starts from qacc_warmstart, which mj_forward leaves behind, computed
+  // with the controls of the moment. Clearing both (as mj_resetData does) makes the state after
+  // set_state a function of (qpos, qvel) alone instead of this instance's history.
+  mju_zero(data_->qacc_warmstart, model_->nv);
+  mju_zero(data_->ctrl, model_->nu);
   mj_forward(model_.get(), data_);
   after_physics();
 }
