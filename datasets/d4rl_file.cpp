@@ -5,6 +5,7 @@
 
 #include "common/atomic_file.h"
 #include "datasets/dataset_error.h"
+#include "datasets/finite_check.h"
 #include "datasets/hdf5_file.h"
 
 namespace grl::datasets {
@@ -38,14 +39,10 @@ void check_floating(const torch::Tensor& t, const std::string& label, const std:
 }
 
 void check_finite(const torch::Tensor& t, const std::string& label, const std::string& key) {
-  if (!t.is_floating_point() || t.numel() == 0) return;
-  const auto finite = torch::isfinite(t);
-  if (finite.all().item<bool>()) return;
-  const auto bad = finite.logical_not().reshape({t.size(0), -1}).nonzero()[0];
-  const int64_t row = bad[0].item<int64_t>(), column = bad[1].item<int64_t>();
-  const double value = t.reshape({t.size(0), -1})[row][column].item<double>();
-  std::string where = "row " + std::to_string(row) + (t.dim() > 1 ? ", column " + std::to_string(column) : "");
-  fail(label, key, where + " is " + (std::isnan(value) ? "NaN" : (value > 0 ? "+inf" : "-inf")) +
+  const auto bad = first_non_finite(t);
+  if (!bad) return;
+  const std::string where = "row " + std::to_string(bad->row) + (t.dim() > 1 ? ", column " + std::to_string(bad->column) : "");
+  fail(label, key, where + " is " + (std::isnan(bad->value) ? "NaN" : (bad->value > 0 ? "+inf" : "-inf")) +
                        " (the data must be finite)");
 }
 

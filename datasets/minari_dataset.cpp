@@ -3,11 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
 #include "datasets/d4rl_transitions.h"
 #include "datasets/dataset_error.h"
+#include "datasets/finite_check.h"
 #include "datasets/hdf5_file.h"
 
 namespace grl::datasets {
@@ -19,11 +21,9 @@ namespace {
 }
 
 void check_finite(const torch::Tensor& t, const std::string& label, const std::string& key) {
-  if (!t.is_floating_point() || t.numel() == 0) return;
-  const auto finite = torch::isfinite(t);
-  if (finite.all().item<bool>()) return;
-  const int64_t row = finite.logical_not().reshape({t.size(0), -1}).any(1).nonzero()[0][0].item<int64_t>();
-  fail(label, key, "row " + std::to_string(row) + " holds NaN or inf (the data must be finite)");
+  if (const auto bad = first_non_finite(t))
+    fail(label, key, "row " + std::to_string(bad->row) + " holds " + (std::isnan(bad->value) ? "NaN" : "inf") +
+                         " (the data must be finite)");
 }
 
 void read_metadata(MinariDataset& dataset) {

@@ -7,6 +7,7 @@
 #include "datasets/d4rl_file.h"
 #include "datasets/dataset_error.h"
 #include "datasets/dataset_location.h"
+#include "datasets/finite_check.h"
 #include "datasets/offline_dataset.h"
 #include "hdf5_test_files.h"
 #include "support/temp_dir.h"
@@ -161,6 +162,31 @@ TEST(DatasetBadInput, WrongRank) {
   w.close();
   const auto m = error_of([&] { read_d4rl_file(dir / "rank.hdf5"); });
   EXPECT_CONTAINS(m, "key 'rewards': has shape (8, 2), expected (N,) or (N, 1)");
+}
+
+}  // namespace
+}  // namespace grl::datasets
+
+namespace grl::datasets {
+namespace {
+
+TEST(FiniteCheck, FindsTheFirstBadElementAcrossBlocks) {
+  auto values = torch::zeros({5000, 3}, torch::kDouble);
+  EXPECT_FALSE(first_non_finite(values).has_value());
+  values[4000][2] = std::nan("");
+  values[4500][0] = INFINITY;
+  auto bad = first_non_finite(values);
+  ASSERT_TRUE(bad.has_value());
+  EXPECT_EQ(bad->row, 4000);
+  EXPECT_EQ(bad->column, 2);
+  EXPECT_TRUE(std::isnan(bad->value));
+  auto floats = torch::ones({20000});
+  floats[19999] = -INFINITY;
+  bad = first_non_finite(floats);
+  ASSERT_TRUE(bad.has_value());
+  EXPECT_EQ(bad->row, 19999);
+  EXPECT_EQ(bad->value, -INFINITY);
+  EXPECT_FALSE(first_non_finite(torch::ones({3}, torch::kLong)).has_value());
 }
 
 }  // namespace
