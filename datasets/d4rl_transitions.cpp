@@ -1,5 +1,7 @@
 #include "datasets/d4rl_transitions.h"
 
+#include <cstring>
+
 #include "datasets/dataset_error.h"
 
 namespace grl::datasets {
@@ -35,6 +37,41 @@ std::vector<std::int64_t> d4rl_transition_rows(const D4rlFile& file, const Trans
   return kept;
 }
 
+namespace {
+
+// Kept rows come in long runs (whole episodes minus their timeout row), so copying runs with memcpy
+// is several times faster than a row-by-row index_select of 1M rows.
+struct Run {
+  int64_t first, count;
+};
+
+std::vector<Run> runs_of(const std::vector<int64_t>& rows) {
+  std::vector<Run> runs;
+  for (int64_t row : rows) {
+    if (!runs.empty() && runs.back().first + runs.back().count == row) ++runs.back().count;
+    else runs.push_back({row, 1});
+  }
+  return runs;
+}
+
+// Rows `runs` (shifted by `offset`) of `source` in its own dtype, as one contiguous CPU tensor.
+torch::Tensor gather_rows(const torch::Tensor& source, const std::vector<Run>& runs, int64_t total, int64_t offset = 0) {
+  const auto src = source.to(torch::kCPU).contiguous();
+  std::vector<int64_t> shape(src.sizes().begin(), src.sizes().end());
+  shape[0] = total;
+  auto out = torch::empty(shape, src.options());
+  const int64_t row_bytes = src.numel() / std::max<int64_t>(src.size(0), 1) * static_cast<int64_t>(src.element_size());
+  const auto* from = static_cast<const char*>(src.data_ptr());
+  auto* to = static_cast<char*>(out.data_ptr());
+  for (const auto& run : runs) {
+    std::memcpy(to, from + (run.first + offset) * row_bytes, static_cast<size_t>(run.count * row_bytes));
+    to += run.count * row_bytes;
+  }
+  return out;
+}
+
+}  // namespace
+
 TransitionSet d4rl_transitions(const D4rlFile& file, const TransitionOptions& options, const std::string& label) {
   if (file.rows() < 2) throw DatasetError(label + ": needs at least 2 rows to form a transition, has " + std::to_string(file.rows()));
   if (options.use_stored_next_observations && !file.next_observations)
@@ -42,16 +79,17 @@ TransitionSet d4rl_transitions(const D4rlFile& file, const TransitionOptions& op
                                "(use_stored_next_observations)");
   auto kept = d4rl_transition_rows(file, options);
   if (kept.empty()) throw DatasetError(label + ": no transitions left after dropping timeout rows and the last row");
-  const auto rows = torch::from_blob(kept.data(), {static_cast<int64_t>(kept.size())}, torch::kLong).clone();
-  // Select first, convert after: float64 files are converted once, on the kept rows only.
+  const auto runs = runs_of(kept);
+  const auto total = static_cast<int64_t>(kept.size());
+  // Gather first, convert after: float64 files are converted once, on the kept rows only.
   auto float32 = [](const torch::Tensor& t) { return t.to(torch::kFloat).contiguous(); };
   TransitionSet set;
-  set.observations = float32(file.observations.index_select(0, rows));
-  set.actions = float32(file.actions.index_select(0, rows));
-  set.rewards = float32(file.rewards.reshape({-1}).index_select(0, rows)).unsqueeze(1);
-  set.next_observations = options.use_stored_next_observations ? float32(file.next_observations->index_select(0, rows))
-                                                                 : float32(file.observations.index_select(0, rows + 1));
-  set.dones = per_row_flags(file.terminals).index_select(0, rows).to(torch::kFloat).unsqueeze(1);
+  set.observations = float32(gather_rows(file.observations, runs, total));
+  set.actions = float32(gather_rows(file.actions, runs, total));
+  set.rewards = float32(gather_rows(file.rewards.reshape({-1}), runs, total)).unsqueeze(1);
+  set.next_observations = options.use_stored_next_observations ? float32(gather_rows(*file.next_observations, runs, total))
+                                                                 : float32(gather_rows(file.observations, runs, total, 1));
+  set.dones = gather_rows(per_row_flags(file.terminals), runs, total).to(torch::kFloat).unsqueeze(1);
   return set;
 }
 
