@@ -14,9 +14,9 @@ namespace {
 
 const std::vector<ModelType> kTypes = {ModelType::score, ModelType::noise, ModelType::velocity, ModelType::data};
 
-class Conversions : public ::testing::TestWithParam<std::string> {};
+class CoreConversions : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(Conversions, RoundTripForAllSixteenPairs) {
+TEST_P(CoreConversions, RoundTripForAllSixteenPairs) {
   const DiffusionPathPtr path = make_diffusion_path(GetParam());
   torch::manual_seed(1);
   const torch::Tensor t = torch::linspace(0.05, 0.95, 16, torch::kFloat64);
@@ -36,7 +36,7 @@ TEST_P(Conversions, RoundTripForAllSixteenPairs) {
   }
 }
 
-TEST_P(Conversions, MapExactGaussianMixturePredictionsOntoEachOther) {
+TEST_P(CoreConversions, MapExactGaussianMixturePredictionsOntoEachOther) {
   const DiffusionPathPtr path = make_diffusion_path(GetParam());
   const testing::GaussianMixture mixture = testing::mixture_2d();
   torch::manual_seed(2);
@@ -53,9 +53,9 @@ TEST_P(Conversions, MapExactGaussianMixturePredictionsOntoEachOther) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllDiffusionPaths, Conversions, ::testing::Values("vpsde", "gvp", "linear"));
+INSTANTIATE_TEST_SUITE_P(AllDiffusionPaths, CoreConversions, ::testing::Values("vpsde", "gvp", "linear"));
 
-TEST(Conversions, ScoreToDataIsTweediesFormula) {
+TEST(CoreConversions, ScoreToDataIsTweediesFormula) {
   // The reference framework's score -> data and data -> velocity differ from the exact ones; make sure
   // the exact Gaussian predictions would expose such a mistake (the correct formula passes above).
   const DiffusionPathPtr path = make_diffusion_path("vpsde");
@@ -71,13 +71,13 @@ TEST(Conversions, ScoreToDataIsTweediesFormula) {
   EXPECT_TRUE(torch::allclose(convert(ModelType::score, ModelType::data, score, t, x, *path), data, 1e-10, 1e-10));
 }
 
-TEST(Conversions, BroadcastTime) {
+TEST(CoreConversions, BroadcastTime) {
   const torch::Tensor x = torch::zeros({5, 2, 3});
   EXPECT_EQ(broadcast_time(torch::zeros({5}), x).sizes(), torch::IntArrayRef({5, 1, 1}));
   EXPECT_EQ(broadcast_time(torch::zeros({}), x).dim(), 0);
 }
 
-TEST(ModelTypeNames, ParseAndPrint) {
+TEST(CoreModelTypeNames, ParseAndPrint) {
   for (const ModelType type : kTypes) EXPECT_EQ(parse_model_type(to_string(type)), type);
   EXPECT_EQ(parse_model_type("eps"), ModelType::noise);
   EXPECT_EQ(parse_model_type("x0"), ModelType::data);

@@ -28,7 +28,7 @@ struct LinearFlow {
   }
 };
 
-TEST(Likelihood, LinearFlowValueAndGradientsAreExact) {
+TEST(CoreLikelihood, LinearFlowValueAndGradientsAreExact) {
   const LinearFlow flow;
   const GenerativePath path = make_path("icfm");
   const torch::Tensor x = torch::tensor({{0.3, -1.2}, {2.0, 0.8}, {-0.5, 0.1}}, torch::kFloat64).requires_grad_(true);
@@ -47,7 +47,7 @@ TEST(Likelihood, LinearFlowValueAndGradientsAreExact) {
   }
 }
 
-TEST(Likelihood, DetachingTheStateWouldTruncateTheGradient) {
+TEST(CoreLikelihood, DetachingTheStateWouldTruncateTheGradient) {
   // The reference framework detaches x inside the drift; the parameter gradient then misses the
   // trajectory's dependence on a. Ours must equal the analytic d log p / d a, which differs from the
   // truncated one by a clear margin on this problem.
@@ -73,9 +73,9 @@ TEST(Likelihood, DetachingTheStateWouldTruncateTheGradient) {
   EXPECT_GT((truncated - exact).abs().max().item<double>(), 0.1);
 }
 
-class DiffusionLikelihood : public ::testing::TestWithParam<std::string> {};
+class CoreDiffusionLikelihood : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(DiffusionLikelihood, GaussianDataValueAndGradients) {
+TEST_P(CoreDiffusionLikelihood, GaussianDataValueAndGradients) {
   // Data N(mu, var) with the exact velocity of the path. The flow carries N(mu, var) at t = 0 exactly to
   // p_1 = N(s(1) mu, s(1)^2 var + sigma(1)^2), so log N(x; mu, var) = log p_1(x(1)) - Delta(1) up to the
   // solver's error. GVP and linear have p_1 = N(0, I); the VP-SDE only approximately (s(1) = 6.6e-3),
@@ -111,9 +111,9 @@ TEST_P(DiffusionLikelihood, GaussianDataValueAndGradients) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllDiffusionPaths, DiffusionLikelihood, ::testing::Values("vpsde", "gvp", "linear"));
+INSTANTIATE_TEST_SUITE_P(AllDiffusionPaths, CoreDiffusionLikelihood, ::testing::Values("vpsde", "gvp", "linear"));
 
-TEST(Likelihood, MixtureLikelihoodMatchesItsDensity) {
+TEST(CoreLikelihood, MixtureLikelihoodMatchesItsDensity) {
   // Non-Gaussian data: the exact velocity of a 1-D mixture on the GVP path.
   const testing::GaussianMixture mixture = testing::mixture_1d();
   const DiffusionPathPtr dpath = make_diffusion_path("gvp");
@@ -131,7 +131,7 @@ TEST(Likelihood, MixtureLikelihoodMatchesItsDensity) {
   EXPECT_FALSE(log_prob.requires_grad());
 }
 
-TEST(Likelihood, HutchinsonIsUnbiased) {
+TEST(CoreLikelihood, HutchinsonIsUnbiased) {
   // Flow v = M x with a non-symmetric M: exact div = trace(M); Rademacher probes have variance
   // sum_{i != j} M_ij^2 per probe, so 4000 probes average to within a few hundredths.
   const torch::Tensor m = torch::tensor({{0.3, 1.0, -0.5}, {0.2, -0.4, 0.8}, {-1.0, 0.6, 0.1}}, torch::kFloat64);
@@ -162,7 +162,7 @@ TEST(Likelihood, HutchinsonIsUnbiased) {
   EXPECT_TRUE(differs);
 }
 
-TEST(Likelihood, RefusesBadInputs) {
+TEST(CoreLikelihood, RefusesBadInputs) {
   const LinearFlow flow;
   const GenerativePath path = make_path("icfm");
   EXPECT_THROW(log_likelihood(path, flow.model(), torch::zeros({3}, torch::kFloat64), {}), std::invalid_argument);

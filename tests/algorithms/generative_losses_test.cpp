@@ -21,7 +21,7 @@ ModelFunction zero_model(ModelType type) {
   return {[](const torch::Tensor&, const torch::Tensor& x, const torch::Tensor&) { return torch::zeros_like(x); }, type};
 }
 
-TEST(Losses, HandComputedValuesOnTheLinearPath) {
+TEST(CoreLosses, HandComputedValuesOnTheLinearPath) {
   // Linear path at t = 0.5: s = sigma = 0.5, s' = -1, sigma' = 1.
   const DiffusionPathPtr path = make_diffusion_path("linear");
   const torch::Tensor x0 = torch::tensor({{1.0, 2.0}, {0.0, 0.0}}, torch::kFloat64);
@@ -41,7 +41,7 @@ TEST(Losses, HandComputedValuesOnTheLinearPath) {
   EXPECT_TRUE(torch::allclose(sm_data, sm, 1e-12, 1e-12));
 }
 
-TEST(Losses, ExactModelsReachTheIrreducibleMinimum) {
+TEST(CoreLosses, ExactModelsReachTheIrreducibleMinimum) {
   // For Gaussian data the exact velocity gives E[l] = E|E[target|x] - target|^2/2, which is smaller
   // than for a perturbed model: the losses reward the right predictions.
   const DiffusionPathPtr path = make_diffusion_path("vpsde");
@@ -68,7 +68,7 @@ TEST(Losses, ExactModelsReachTheIrreducibleMinimum) {
   }
 }
 
-TEST(Losses, CompatVpSdeChangesTheFlowMatchingTarget) {
+TEST(CoreLosses, CompatVpSdeChangesTheFlowMatchingTarget) {
   DiffusionPathOptions compat;
   compat.reference_compat = true;
   const auto correct = make_diffusion_path("vpsde");
@@ -82,7 +82,7 @@ TEST(Losses, CompatVpSdeChangesTheFlowMatchingTarget) {
   EXPECT_NEAR(l_ref, s_prime_ref * s_prime_ref, 1e-12);
 }
 
-TEST(Losses, ConditionalFlowMatchingHandValue) {
+TEST(CoreLosses, ConditionalFlowMatchingHandValue) {
   // x_t = 0.75 [0, 1] + 0.25 [2, 3] + 0.1 [1, 0] = [0.6, 1.5]; target x1 - x0 = [2, 2]; v = x_t.
   const torch::Tensor x0 = torch::tensor({{0.0, 1.0}}, torch::kFloat64), x1 = torch::tensor({{2.0, 3.0}}, torch::kFloat64);
   const torch::Tensor z = torch::tensor({{1.0, 0.0}}, torch::kFloat64), t = torch::tensor({0.25}, torch::kFloat64);
@@ -92,7 +92,7 @@ TEST(Losses, ConditionalFlowMatchingHandValue) {
                std::invalid_argument);
 }
 
-TEST(Losses, GenerativeLossPerSampleIsReproducibleAndChecksItsInputs) {
+TEST(CoreLosses, GenerativeLossPerSampleIsReproducibleAndChecksItsInputs) {
   const torch::Tensor data = torch::randn({16, 3}, torch::kFloat64);
   const torch::Tensor condition = torch::randn({16, 4}, torch::kFloat64);
   const ModelFunction model{[](const torch::Tensor& t, const torch::Tensor& x, const torch::Tensor& c) {
@@ -124,9 +124,9 @@ TEST(Losses, GenerativeLossPerSampleIsReproducibleAndChecksItsInputs) {
   EXPECT_THROW(parse_loss_kind("dsm"), std::invalid_argument);
 }
 
-class MaximumLikelihoodTimes : public ::testing::TestWithParam<std::string> {};
+class CoreMaximumLikelihoodTimes : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(MaximumLikelihoodTimes, TableCdfAndSamplesFollowTheAnalyticDensity) {
+TEST_P(CoreMaximumLikelihoodTimes, TableCdfAndSamplesFollowTheAnalyticDensity) {
   // g^2 / sigma^2 = -2 dlambda/dt, so the CDF on [t_min, t_max] is
   // (lambda(t_min) - lambda(t)) / (lambda(t_min) - lambda(t_max)).
   const DiffusionPathPtr path = make_diffusion_path(GetParam());
@@ -156,9 +156,9 @@ TEST_P(MaximumLikelihoodTimes, TableCdfAndSamplesFollowTheAnalyticDensity) {
   EXPECT_GT(std::abs(analytic(0.25) - 0.25), 0.1);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllDiffusionPaths, MaximumLikelihoodTimes, ::testing::Values("vpsde", "gvp", "linear"));
+INSTANTIATE_TEST_SUITE_P(AllDiffusionPaths, CoreMaximumLikelihoodTimes, ::testing::Values("vpsde", "gvp", "linear"));
 
-TEST(MaximumLikelihoodTimes, CompatGvpUsesItsOwnDensity) {
+TEST(CoreMaximumLikelihoodTimes, CompatGvpUsesItsOwnDensity) {
   DiffusionPathOptions compat;
   compat.reference_compat = true;
   const auto path = make_diffusion_path("gvp", compat);
@@ -180,7 +180,7 @@ TEST(MaximumLikelihoodTimes, CompatGvpUsesItsOwnDensity) {
   EXPECT_NEAR(sampler.cdf(0.5), ratio, 1e-3);
 }
 
-TEST(OptimalTransport, ExactAssignmentEqualsBruteForce) {
+TEST(CoreOptimalTransport, ExactAssignmentEqualsBruteForce) {
   torch::manual_seed(3);
   for (int n = 1; n <= 7; ++n) {
     for (int trial = 0; trial < 6; ++trial) {
@@ -206,7 +206,7 @@ TEST(OptimalTransport, ExactAssignmentEqualsBruteForce) {
   EXPECT_THROW(solve_assignment(torch::zeros({2, 3})), std::invalid_argument);
 }
 
-TEST(OptimalTransport, PairingRecoversAPermutationOfTheData) {
+TEST(CoreOptimalTransport, PairingRecoversAPermutationOfTheData) {
   torch::manual_seed(4);
   const torch::Tensor x0 = torch::randn({64, 3}, torch::kFloat64);
   const torch::Tensor perm = torch::randperm(64, torch::kInt64);
@@ -217,7 +217,7 @@ TEST(OptimalTransport, PairingRecoversAPermutationOfTheData) {
   EXPECT_TRUE(torch::equal(source, perm));
 }
 
-TEST(OptimalTransport, SinkhornMarginalsAndCostApproachTheExactPlan) {
+TEST(CoreOptimalTransport, SinkhornMarginalsAndCostApproachTheExactPlan) {
   torch::manual_seed(5);
   const int64_t n = 200;
   const torch::Tensor x0 = torch::randn({n, 2}, torch::kFloat64), x1 = torch::randn({n, 2}, torch::kFloat64) + 1.0;

@@ -24,9 +24,9 @@ double central(const std::function<double(double)>& fn, double t, double h = 1e-
   return (fn(t + h) - fn(t - h)) / (2.0 * h);
 }
 
-class PathDerivatives : public ::testing::TestWithParam<std::string> {};
+class CorePathDerivatives : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(PathDerivatives, MatchFiniteDifferencesAndSdeIdentities) {
+TEST_P(CorePathDerivatives, MatchFiniteDifferencesAndSdeIdentities) {
   const DiffusionPathPtr path = make_diffusion_path(GetParam());
   for (const double t : interior_grid()) {
     SCOPED_TRACE("t = " + std::to_string(t));
@@ -43,7 +43,7 @@ TEST_P(PathDerivatives, MatchFiniteDifferencesAndSdeIdentities) {
   }
 }
 
-TEST_P(PathDerivatives, TensorFormulasEqualScalarOnesAndAutogradDerivatives) {
+TEST_P(CorePathDerivatives, TensorFormulasEqualScalarOnesAndAutogradDerivatives) {
   const DiffusionPathPtr path = make_diffusion_path(GetParam());
   const std::vector<double> grid = interior_grid();
   const torch::Tensor t = torch::tensor(grid, torch::kFloat64).requires_grad_(true);
@@ -66,9 +66,9 @@ TEST_P(PathDerivatives, TensorFormulasEqualScalarOnesAndAutogradDerivatives) {
   EXPECT_EQ(path->g2(torch::full({3}, 0.5f)).scalar_type(), torch::kFloat32);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllDiffusionPaths, PathDerivatives, ::testing::ValuesIn(kPaths));
+INSTANTIATE_TEST_SUITE_P(AllDiffusionPaths, CorePathDerivatives, ::testing::ValuesIn(kPaths));
 
-TEST(DiffusionPathValues, MatchTheTableOfAlgorithmsMd) {
+TEST(CoreDiffusionPathValues, MatchTheTableOfAlgorithmsMd) {
   const auto vp = make_diffusion_path("vpsde");
   EXPECT_NEAR(vp->s(1.0), std::exp(-(19.9 / 4.0 + 0.05)), 1e-15);
   EXPECT_NEAR(vp->f(0.5), -(0.1 + 0.5 * 19.9) / 2.0, 1e-15);
@@ -89,7 +89,7 @@ TEST(DiffusionPathValues, MatchTheTableOfAlgorithmsMd) {
   EXPECT_NEAR(custom->time_from_half_log_snr(custom->half_log_snr(0.7)), 0.7, 1e-12);
 }
 
-TEST(DiffusionPathCompat, ReproducesTheReferenceFrameworkVpSdeDerivative) {
+TEST(CoreDiffusionPathCompat, ReproducesTheReferenceFrameworkVpSdeDerivative) {
   DiffusionPathOptions compat_options;
   compat_options.reference_compat = true;
   const auto correct = make_diffusion_path("vpsde");
@@ -108,7 +108,7 @@ TEST(DiffusionPathCompat, ReproducesTheReferenceFrameworkVpSdeDerivative) {
   }
 }
 
-TEST(DiffusionPathCompat, ReproducesTheReferenceFrameworkGvpDiffusion) {
+TEST(CoreDiffusionPathCompat, ReproducesTheReferenceFrameworkGvpDiffusion) {
   DiffusionPathOptions compat_options;
   compat_options.reference_compat = true;
   const auto correct = make_diffusion_path("gvp");
@@ -127,7 +127,7 @@ TEST(DiffusionPathCompat, ReproducesTheReferenceFrameworkGvpDiffusion) {
   EXPECT_EQ(linear_compat->g2(0.3), make_diffusion_path("linear")->g2(0.3));
 }
 
-TEST(PathFactory, NamesKindsAndErrors) {
+TEST(CorePathFactory, NamesKindsAndErrors) {
   EXPECT_EQ(make_path("vpsde").kind, PathKind::vpsde);
   EXPECT_EQ(make_path("linear_vp_sde").kind, PathKind::vpsde);
   EXPECT_EQ(make_path("gvp").diffusion->name(), "gvp");

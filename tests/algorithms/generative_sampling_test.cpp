@@ -37,9 +37,9 @@ std::string case_name(const ::testing::TestParamInfo<SamplingCase>& info) {
          std::to_string(info.param.grid_points);
 }
 
-class MixtureSampling : public ::testing::TestWithParam<SamplingCase> {};
+class CoreMixtureSampling : public ::testing::TestWithParam<SamplingCase> {};
 
-TEST_P(MixtureSampling, ReproducesMeanAndCovarianceIn1dAnd2d) {
+TEST_P(CoreMixtureSampling, ReproducesMeanAndCovarianceIn1dAnd2d) {
   const SamplingCase c = GetParam();
   const GenerativePath path = make_path(c.path);
   SamplerOptions options;
@@ -63,7 +63,7 @@ TEST_P(MixtureSampling, ReproducesMeanAndCovarianceIn1dAnd2d) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    PathsModelsSolvers, MixtureSampling,
+    PathsModelsSolvers, CoreMixtureSampling,
     ::testing::Values(
         // The benchmark setting: 32-point Euler on a velocity model.
         SamplingCase{"vpsde", ModelType::velocity, SolverKind::euler, 32},
@@ -83,7 +83,7 @@ INSTANTIATE_TEST_SUITE_P(
         SamplingCase{"gvp", ModelType::noise, SolverKind::sde_euler_maruyama, 201}),
     case_name);
 
-TEST(FlowSampling, IcfmAndOtcfmVelocitiesReproduceTheMixture) {
+TEST(CoreFlowSampling, IcfmAndOtcfmVelocitiesReproduceTheMixture) {
   for (const std::string name : {"icfm", "otcfm"}) {
     for (const double sigma : {0.0, 0.1}) {
       SCOPED_TRACE(name + " sigma " + std::to_string(sigma));
@@ -107,7 +107,7 @@ TEST(FlowSampling, IcfmAndOtcfmVelocitiesReproduceTheMixture) {
   }
 }
 
-TEST(Sampling, DefaultIntervalsStayOffTheSingularEnds) {
+TEST(CoreSampling, DefaultIntervalsStayOffTheSingularEnds) {
   const GenerativePath vp = make_path("vpsde"), gvp = make_path("gvp"), icfm = make_path("icfm");
   TimeInterval i = default_time_interval(vp, ModelType::velocity, SolverKind::euler);
   EXPECT_EQ(i.data_end, 0.0);
@@ -124,7 +124,7 @@ TEST(Sampling, DefaultIntervalsStayOffTheSingularEnds) {
   EXPECT_EQ(i.noise_end, 1.0);
 }
 
-TEST(Sampling, EulerBenchmarkGridCallsTheModel31TimesAtTheExpectedTimes) {
+TEST(CoreSampling, EulerBenchmarkGridCallsTheModel31TimesAtTheExpectedTimes) {
   // Diffusion velocity model: the model is called at t = 1, 1 - 1/31, ..., 1/31 (never at t = 0).
   const GenerativePath path = make_path("vpsde");
   std::vector<double> times;
@@ -141,7 +141,26 @@ TEST(Sampling, EulerBenchmarkGridCallsTheModel31TimesAtTheExpectedTimes) {
   EXPECT_TRUE(torch::equal(r.x, torch::ones({3, 2})));  // zero velocity leaves the noise unchanged
 }
 
-TEST(Sampling, KSamplesPerStateKeepTheirState) {
+TEST(CoreSampling, EulerFastPathEqualsTheGenericIntegrator) {
+  // sample() steps velocity models with a fused update; it must equal the generic fixed-grid Euler on
+  // the reverse-time drift -velocity(1 - tau, x) (diffusion) or v(tau, x) (flow).
+  const GaussianMixture mixture = testing::mixture_2d();
+  const torch::Tensor noise = torch::randn({64, 2}, torch::kFloat64);
+  for (const std::string name : {"vpsde", "gvp", "linear", "icfm"}) {
+    SCOPED_TRACE(name);
+    const GenerativePath path = make_path(name);
+    const ModelFunction model =
+        path.is_flow() ? mixture.icfm_velocity(0.1) : mixture.diffusion_model(path.diffusion, ModelType::velocity);
+    const DriftFn drift = [&](double tau, const torch::Tensor& x) {
+      return path.is_flow() ? model(torch::full({x.size(0)}, tau, x.options()), x, {})
+                            : -data_to_noise_velocity(path, model, 1.0 - tau, x, {});
+    };
+    const torch::Tensor generic = integrate_fixed_grid(drift, noise, uniform_grid(0.0, 1.0, 32), FixedStepMethod::euler);
+    EXPECT_TRUE(torch::allclose(sample(path, model, noise, {}), generic, 1e-12, 1e-12));
+  }
+}
+
+TEST(CoreSampling, KSamplesPerStateKeepTheirState) {
   // Flow velocity v = c (the state): x(1) = z + c, so every sample sits around its own state.
   const GenerativePath path = make_path("icfm");
   const ModelFunction model{[](const torch::Tensor&, const torch::Tensor& x, const torch::Tensor& c) { return c + 0 * x; },
@@ -157,7 +176,7 @@ TEST(Sampling, KSamplesPerStateKeepTheirState) {
   EXPECT_FALSE(repeat_per_sample(torch::Tensor(), 3).defined());
 }
 
-TEST(Sampling, GradientsReachTheNoiseAndTheModelParameters) {
+TEST(CoreSampling, GradientsReachTheNoiseAndTheModelParameters) {
   // Flow v(tau, x) = a x: x(1) = exp(a) z in the limit; Euler gives (1 + a/31)^31 z exactly.
   const GenerativePath path = make_path("icfm");
   const torch::Tensor a = torch::tensor({0.7}, torch::kFloat64).requires_grad_(true);
@@ -174,7 +193,7 @@ TEST(Sampling, GradientsReachTheNoiseAndTheModelParameters) {
   EXPECT_FALSE(sample(path, model, z, {}).requires_grad());
 }
 
-TEST(Sampling, BadInputsAreRefused) {
+TEST(CoreSampling, BadInputsAreRefused) {
   const GenerativePath flow = make_path("icfm");
   const ModelFunction score{[](const torch::Tensor&, const torch::Tensor& x, const torch::Tensor&) { return x; },
                             ModelType::score};

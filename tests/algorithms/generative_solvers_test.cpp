@@ -36,11 +36,11 @@ void expect_order(FixedStepMethod method, double order, int base_steps) {
   EXPECT_NEAR(slope2, order, 0.15) << "errors " << e1 << " " << e2 << " " << e3;
 }
 
-TEST(FixedGridSolvers, EulerIsFirstOrder) { expect_order(FixedStepMethod::euler, 1.0, 40); }
-TEST(FixedGridSolvers, HeunIsSecondOrder) { expect_order(FixedStepMethod::heun, 2.0, 20); }
-TEST(FixedGridSolvers, Rk4IsFourthOrder) { expect_order(FixedStepMethod::rk4, 4.0, 10); }
+TEST(CoreFixedGridSolvers, EulerIsFirstOrder) { expect_order(FixedStepMethod::euler, 1.0, 40); }
+TEST(CoreFixedGridSolvers, HeunIsSecondOrder) { expect_order(FixedStepMethod::heun, 2.0, 20); }
+TEST(CoreFixedGridSolvers, Rk4IsFourthOrder) { expect_order(FixedStepMethod::rk4, 4.0, 10); }
 
-TEST(FixedGridSolvers, BackwardGridAndGridValidation) {
+TEST(CoreFixedGridSolvers, BackwardGridAndGridValidation) {
   const LinearOde ode;
   const torch::Tensor x = integrate_fixed_grid(ode.drift(), ode.x0, uniform_grid(1.0, 0.0, 41), FixedStepMethod::rk4);
   EXPECT_TRUE(torch::allclose(x, ode.exact(1.0, 0.0), 1e-6, 1e-6));
@@ -51,7 +51,7 @@ TEST(FixedGridSolvers, BackwardGridAndGridValidation) {
   EXPECT_THROW(uniform_grid(0.0, 1.0, 1), std::invalid_argument);
 }
 
-TEST(FixedGridSolvers, GradientsFlowToTheInitialStateAndParameters) {
+TEST(CoreFixedGridSolvers, GradientsFlowToTheInitialStateAndParameters) {
   // d x(T) / d x0 = exp(A T) exactly; Euler's discrete map is (I + h A)^N, which autograd must reproduce.
   const LinearOde ode;
   const torch::Tensor x0 = ode.x0[0].unsqueeze(0).clone().requires_grad_(true);
@@ -74,7 +74,7 @@ TEST(FixedGridSolvers, GradientsFlowToTheInitialStateAndParameters) {
   EXPECT_GT(ga.abs().sum().item<double>(), 0.0);
 }
 
-TEST(Dopri5, MeetsItsToleranceAndSpendsMoreStepsForTighterOnes) {
+TEST(CoreDopri5, MeetsItsToleranceAndSpendsMoreStepsForTighterOnes) {
   const LinearOde ode;
   int previous_steps = 0;
   for (const double tol : {1e-4, 1e-6, 1e-8, 1e-10}) {
@@ -93,7 +93,7 @@ TEST(Dopri5, MeetsItsToleranceAndSpendsMoreStepsForTighterOnes) {
   EXPECT_TRUE(torch::allclose(back.x, ode.exact(2.0, 0.5), 1e-4, 1e-4));
 }
 
-TEST(Dopri5, ReportsTooManyStepsAndNonFiniteStates) {
+TEST(CoreDopri5, ReportsTooManyStepsAndNonFiniteStates) {
   const LinearOde ode;
   AdaptiveOptions options;
   options.rtol = options.atol = 1e-12;
@@ -138,9 +138,9 @@ struct DpmCase {
   DpmForm form;
 };
 
-class DpmSolverOrder : public ::testing::TestWithParam<DpmCase> {};
+class CoreDpmSolverOrder : public ::testing::TestWithParam<DpmCase> {};
 
-TEST_P(DpmSolverOrder, ConvergesAtItsOrderOnGaussianData) {
+TEST_P(CoreDpmSolverOrder, ConvergesAtItsOrderOnGaussianData) {
   const GaussianData g;
   DpmSolverOptions options;
   options.order = GetParam().order;
@@ -160,7 +160,7 @@ TEST_P(DpmSolverOrder, ConvergesAtItsOrderOnGaussianData) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    OrdersFormsAndSchedules, DpmSolverOrder,
+    OrdersFormsAndSchedules, CoreDpmSolverOrder,
     ::testing::Values(DpmCase{1, false, DpmForm::noise}, DpmCase{1, false, DpmForm::data},
                       DpmCase{2, false, DpmForm::noise}, DpmCase{2, false, DpmForm::data},
                       DpmCase{3, false, DpmForm::noise}, DpmCase{3, false, DpmForm::data},
@@ -171,7 +171,7 @@ INSTANTIATE_TEST_SUITE_P(
              (info.param.form == DpmForm::noise ? "_noise" : "_data");
     });
 
-TEST(DpmSolver, FewStepsAreAccurateAndBadOptionsAreRefused) {
+TEST(CoreDpmSolver, FewStepsAreAccurateAndBadOptionsAreRefused) {
   const GaussianData g;
   DpmSolverOptions options;  // multistep order 2 data form, 10 steps
   DpmSolverOptions ddim = options;
@@ -194,7 +194,7 @@ TEST(DpmSolver, FewStepsAreAccurateAndBadOptionsAreRefused) {
   EXPECT_THROW(dpm_solver(*linear, g.prediction(DpmForm::data), x, 1.0, 1e-3, options), std::invalid_argument);
 }
 
-TEST(DpmSolver, FirstOrderNoiseAndDataFormsAreBothDdim) {
+TEST(CoreDpmSolver, FirstOrderNoiseAndDataFormsAreBothDdim) {
   const GaussianData g;
   DpmSolverOptions noise, data;
   noise.order = data.order = 1;
