@@ -9,8 +9,10 @@ StateNormalization StateNormalization::fit(const torch::Tensor& observations, do
     throw DatasetError("state normalisation: expected a non-empty (N, obs_dim) tensor of observations");
   const auto x = observations.to(torch::kDouble);
   StateNormalization out;
-  out.mean = x.mean(0).to(torch::kFloat).to(torch::kCPU);
-  out.std = (x.std(0, /*unbiased=*/false) + epsilon).to(torch::kFloat).to(torch::kCPU);
+  const auto mean = x.mean(0);
+  const auto population_std = (x - mean).pow(2).mean(0).sqrt();  // numpy's std (ddof = 0)
+  out.mean = mean.to(torch::kFloat).to(torch::kCPU);
+  out.std = (population_std + epsilon).to(torch::kFloat).to(torch::kCPU);
   return out;
 }
 
