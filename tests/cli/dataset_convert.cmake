@@ -38,3 +38,13 @@ string(FIND "${minfo}" "transitions  95 (every step of every episode)" at)
 if(NOT rc EQUAL 0 OR at EQUAL -1)
   message(FATAL_ERROR "info on the Minari id failed (${rc}): ${err}\n${minfo}")
 endif()
+
+# The converted file found by its D4RL id under D4RL_DATASET_DIR.
+file(MAKE_DIRECTORY ${WORK}/d4rl)
+file(COPY_FILE ${WORK}/hopper_tiny-v0.hdf5 ${WORK}/d4rl/hopper_medium-v2.hdf5)
+execute_process(COMMAND ${CMAKE_COMMAND} -E env D4RL_DATASET_DIR=${WORK}/d4rl ${GRL} dataset info hopper-medium-v2
+                OUTPUT_VARIABLE byid ERROR_VARIABLE err RESULT_VARIABLE rc)
+string(FIND "${byid}" "dataset      ${WORK}/d4rl/hopper_medium-v2.hdf5" at)
+if(NOT rc EQUAL 0 OR at EQUAL -1)
+  message(FATAL_ERROR "info by D4RL id failed (${rc}): ${err}\n${byid}")
+endif()
