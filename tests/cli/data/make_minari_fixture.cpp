@@ -1,6 +1,6 @@
 // Writes the small Minari dataset the CLI tests use (tests/cli/data/minari/mujoco/hopper/tiny-v0),
 // in the layout of the Minari reference. Regenerate with:
-//   cd /tmp && h5c++ -std=c++17 -I $REPO/tests/datasets $REPO/tests/cli/data/make_minari_fixture.cpp -o make_fixture \
+//   cd /tmp && h5c++ -std=c++17 -I $REPO/tests/datasets $REPO/tests/cli/data/make_minari_fixture.cpp -o make_fixture
 //     && ./make_fixture $REPO/tests/cli/data/minari      (h5c++ leaves an object file in the current folder)
 // Episodes (hopper dims: obs 11, act 3): 30 steps terminated, 40 truncated, 25 terminated.
 // Step t of episode e: observation[j] = e + 0.1 t + 0.01 j, action[k] = 0.1 k - 0.1, reward 1 + 0.01 t.
