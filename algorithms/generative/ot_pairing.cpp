@@ -104,14 +104,37 @@ torch::Tensor pair_by_optimal_transport(const torch::Tensor& x0, const torch::Te
   const int64_t n = x1.size(0);
   const torch::Tensor a = x0.detach().reshape({n, -1});
   const torch::Tensor b = x1.detach().reshape({n, -1});
+  OtMethod method = options.method;
+  if (method == OtMethod::automatic) {
+    method = n <= options.exact_max_batch ? OtMethod::exact
+             : x1.is_cuda()               ? OtMethod::sinkhorn
+                                          : OtMethod::chunked_exact;
+  }
   // cost[j, i] = |x1_j - x0_i|^2: rows are targets so that row j's choice is source_of_target[j].
-  const torch::Tensor cost = torch::cdist(b, a).pow(2);
-  const bool exact = options.method == OtMethod::exact ||
-                     (options.method == OtMethod::automatic && n <= options.exact_max_batch);
-  if (exact) {
-    const std::vector<int64_t> source = solve_assignment(cost);
+  const auto full_cost = [&] { return torch::cdist(b, a).pow(2); };
+  if (method == OtMethod::exact) {
+    const std::vector<int64_t> source = solve_assignment(full_cost());
     return torch::tensor(source, torch::dtype(torch::kInt64)).to(x1.device());
   }
+  if (method == OtMethod::chunked_exact) {
+    if (options.exact_max_batch < 1) throw std::invalid_argument("pair_by_optimal_transport: exact_max_batch must be >= 1");
+    // Random chunks of the data; the noise rows are i.i.d., so contiguous noise chunks are as good as
+    // random ones. Target order[k] of chunk c gets source c_start + its assignment within the chunk.
+    const torch::Tensor order = torch::randperm(n, generator, torch::TensorOptions().dtype(torch::kInt64).device(x1.device()));
+    const torch::Tensor order_cpu = order.to(torch::kCPU);
+    const auto ord = order_cpu.accessor<int64_t, 1>();
+    std::vector<int64_t> source(static_cast<size_t>(n));
+    const int64_t chunks = (n + options.exact_max_batch - 1) / options.exact_max_batch;
+    for (int64_t c = 0; c < chunks; ++c) {
+      const int64_t begin = c * n / chunks, end = (c + 1) * n / chunks;
+      const torch::Tensor targets = order.narrow(0, begin, end - begin);
+      const torch::Tensor chunk_cost = torch::cdist(b.index_select(0, targets), a.narrow(0, begin, end - begin)).pow(2);
+      const std::vector<int64_t> assignment = solve_assignment(chunk_cost);
+      for (int64_t k = 0; k < end - begin; ++k) source[static_cast<size_t>(ord[begin + k])] = begin + assignment[k];
+    }
+    return torch::tensor(source, torch::dtype(torch::kInt64)).to(x1.device());
+  }
+  const torch::Tensor cost = full_cost();
   const double mean_cost = cost.mean().item<double>();
   const double epsilon = options.sinkhorn_regularization * (mean_cost > 0.0 ? mean_cost : 1.0);
   const torch::Tensor plan = sinkhorn_plan(cost, epsilon, options.sinkhorn_max_iterations,

@@ -9,11 +9,16 @@
 
 namespace grl::generative {
 
-enum class OtMethod { automatic, exact, sinkhorn };
+// exact: one assignment over the whole batch. chunked_exact: the batch is split at random into chunks of
+// at most exact_max_batch rows, each solved exactly (a permutation; on a CPU it is much faster than
+// Sinkhorn at large batches: 4096 rows in 8 chunks of 512 took 0.43 s against 10.9 s on the
+// loaded 2-core development machine).
+// automatic: exact up to exact_max_batch; above it Sinkhorn on CUDA tensors, chunked_exact on the CPU.
+enum class OtMethod { automatic, exact, chunked_exact, sinkhorn };
 
 struct OtOptions {
   OtMethod method = OtMethod::automatic;
-  int64_t exact_max_batch = 512;  // automatic: exact assignment up to this batch size, Sinkhorn above
+  int64_t exact_max_batch = 512;
   // Sinkhorn entropic regularisation, relative to the mean of the squared-distance cost matrix.
   double sinkhorn_regularization = 0.05;
   int sinkhorn_max_iterations = 200;
@@ -33,7 +38,7 @@ torch::Tensor sinkhorn_plan(const torch::Tensor& cost, double epsilon, int max_i
 
 // For OT-CFM: source (noise) x0 [B, ...] and target (data) x1 [B, ...]. Returns source_of_target, an
 // int64 index tensor [B] on x1's device such that x0.index_select(0, source_of_target) is paired with
-// x1 row by row: the data rows (and their conditions) keep their order. Exact: a permutation.
+// x1 row by row: the data rows (and their conditions) keep their order. Exact and chunked: a permutation.
 // Sinkhorn: for each target j a source drawn from the plan's column j (sources may repeat).
 // Cost: squared Euclidean distance of the flattened rows. No autograd through the pairing.
 torch::Tensor pair_by_optimal_transport(const torch::Tensor& x0, const torch::Tensor& x1,

@@ -217,6 +217,34 @@ TEST(CoreOptimalTransport, PairingRecoversAPermutationOfTheData) {
   EXPECT_TRUE(torch::equal(source, perm));
 }
 
+TEST(CoreOptimalTransport, ChunkedExactIsAPermutationBetweenExactAndRandomCost) {
+  torch::manual_seed(6);
+  const int64_t n = 300;
+  const torch::Tensor x0 = torch::randn({n, 2}, torch::kFloat64), x1 = torch::randn({n, 2}, torch::kFloat64) + 1.0;
+  const auto paired_cost = [&](const torch::Tensor& source) {
+    return (x1 - x0.index_select(0, source)).pow(2).sum(1).mean().item<double>();
+  };
+  OtOptions exact;
+  exact.method = OtMethod::exact;
+  OtOptions chunked;
+  chunked.method = OtMethod::chunked_exact;
+  chunked.exact_max_batch = 64;  // 5 chunks of 60
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(2);
+  const torch::Tensor source = pair_by_optimal_transport(x0, x1, chunked, gen);
+  EXPECT_TRUE(torch::equal(std::get<0>(source.sort()), torch::arange(n, torch::kInt64)));  // a permutation
+  const double exact_cost = paired_cost(pair_by_optimal_transport(x0, x1, exact));
+  const double chunked_cost = paired_cost(source), independent = paired_cost(torch::arange(n, torch::kInt64));
+  EXPECT_GE(chunked_cost, exact_cost - 1e-12);
+  EXPECT_LT(chunked_cost, 0.5 * (exact_cost + independent));
+  // One chunk covering the batch is the exact solution; automatic on a CPU above the limit is chunked.
+  chunked.exact_max_batch = n;
+  EXPECT_NEAR(paired_cost(pair_by_optimal_transport(x0, x1, chunked, gen)), exact_cost, 1e-12);
+  OtOptions automatic;
+  automatic.exact_max_batch = 64;
+  const torch::Tensor automatic_source = pair_by_optimal_transport(x0, x1, automatic, gen);
+  EXPECT_TRUE(torch::equal(std::get<0>(automatic_source.sort()), torch::arange(n, torch::kInt64)));
+}
+
 TEST(CoreOptimalTransport, SinkhornMarginalsAndCostApproachTheExactPlan) {
   torch::manual_seed(5);
   const int64_t n = 200;
@@ -233,9 +261,9 @@ TEST(CoreOptimalTransport, SinkhornMarginalsAndCostApproachTheExactPlan) {
   const double sinkhorn_cost = (plan * cost).sum().item<double>();
   EXPECT_GE(sinkhorn_cost, exact_cost - 1e-9);
   EXPECT_LT(sinkhorn_cost, 1.05 * exact_cost);
-  // Sampled pairing through the automatic switch: indices valid, paired cost far below random pairing.
+  // Sampled pairing from the plan: indices valid, paired cost far below random pairing.
   OtOptions options;
-  options.exact_max_batch = 16;  // force Sinkhorn
+  options.method = OtMethod::sinkhorn;
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(1);
   const torch::Tensor source = pair_by_optimal_transport(x0, x1, options, gen);
   ASSERT_EQ(source.sizes(), torch::IntArrayRef({n}));
