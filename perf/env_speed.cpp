@@ -9,6 +9,8 @@
 // which filters out other load on the machine. VecEnv runs use random actions with auto-reset.
 #include <mujoco/mujoco.h>
 
+#include <time.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -26,6 +28,19 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// CPU seconds used by the whole process (all threads): divided by wall time it shows how many
+// cores a run actually got, which on a shared machine can be far fewer than it asked for.
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+
+struct Rate {
+  double steps_per_second = 0;
+  double cores_used = 0;
+};
 
 struct Case {
   const char* id;
@@ -66,7 +81,7 @@ double env_loop(Env& env, const std::vector<double>& qpos, const std::vector<dou
   return steps / elapsed;
 }
 
-double vec_env_rate(const char* id, int num_envs, int threads, int iterations) {
+Rate vec_env_rate(const char* id, int num_envs, int threads, int iterations) {
   grl::envs::VecEnvOptions options;
   options.num_envs = num_envs;
   options.threads = threads;
@@ -79,9 +94,11 @@ double vec_env_rate(const char* id, int num_envs, int threads, int iterations) {
   for (auto& a : actions) a = u(rng);
   const std::size_t row = static_cast<std::size_t>(num_envs) * vec.act_dim();
   for (int t = 0; t < 5; ++t) vec.step(actions.data() + t * row);  // warm-up
+  const double cpu_start = process_cpu_seconds();
   const auto start = Clock::now();
   for (int t = 0; t < iterations; ++t) vec.step(actions.data() + t * row);
-  return static_cast<double>(iterations) * num_envs / seconds_since(start);
+  const double wall = seconds_since(start);
+  return {static_cast<double>(iterations) * num_envs / wall, (process_cpu_seconds() - cpu_start) / wall};
 }
 
 }  // namespace
@@ -120,16 +137,18 @@ int main(int argc, char** argv) {
                 same ? "" : "  (trajectories differ!)");
   }
 
-  std::printf("\nVecEnv, 16 envs, random actions, auto-reset (env steps per second)\n");
-  std::printf("%-12s %12s %12s %8s\n", "env", "1 thread", "2 threads", "speedup");
+  std::printf("\nVecEnv, 16 envs, random actions, auto-reset (env steps per second; cores = process CPU time / wall time)\n");
+  std::printf("%-12s %12s %6s %12s %6s %8s\n", "env", "1 thread", "cores", "2 threads", "cores", "speedup");
   for (const auto& c : cases) {
     const int iterations = static_cast<int>(c.steps * scale / 16);
-    double best1 = 0, best2 = 0;
+    Rate best1, best2;
     for (int r = 0; r < (quick ? 1 : 3); ++r) {
-      best1 = std::max(best1, vec_env_rate(c.id, 16, 1, iterations));
-      best2 = std::max(best2, vec_env_rate(c.id, 16, 2, iterations));
+      const Rate r1 = vec_env_rate(c.id, 16, 1, iterations), r2 = vec_env_rate(c.id, 16, 2, iterations);
+      if (r1.steps_per_second > best1.steps_per_second) best1 = r1;
+      if (r2.steps_per_second > best2.steps_per_second) best2 = r2;
     }
-    std::printf("%-12s %12.0f %12.0f %8.2fx\n", c.id, best1, best2, best2 / best1);
+    std::printf("%-12s %12.0f %6.2f %12.0f %6.2f %8.2fx\n", c.id, best1.steps_per_second, best1.cores_used,
+                best2.steps_per_second, best2.cores_used, best2.steps_per_second / best1.steps_per_second);
   }
   return 0;
 }
