@@ -113,6 +113,36 @@ TEST(D4rlFile, ReadOptionsSkipInfosAndMetadata) {
   EXPECT_EQ(file.rows(), 8);
 }
 
+TEST(D4rlFile, KeepsOtherArraysAndReportsWhatItCannotRepresent) {
+  grl::testing::TempDir dir;
+  const auto path = write_small_file(dir / "f.hdf5", {});
+  {
+    H5::H5File file(path.string(), H5F_ACC_RDWR);
+    H5::Group group = file.createGroup("extra");
+    hsize_t n = 8;
+    H5::DataSpace space(1, &n);
+    std::vector<int> goal(8, 7);
+    group.createDataSet("goal", H5::PredType::STD_I32LE, space).write(goal.data(), H5::PredType::NATIVE_INT);
+  }
+  Layout layout;
+  const auto strings = write_small_file(dir / "s.hdf5", layout);
+  {
+    H5::H5File file(strings.string(), H5F_ACC_RDWR);
+    H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
+    hsize_t n = 2;
+    H5::DataSpace space(1, &n);
+    const char* names[] = {"a", "b"};
+    file.openGroup("infos").createDataSet("names", type, space).write(names, type);
+  }
+  const auto file = read_d4rl_file(path);
+  ASSERT_EQ(file.other_arrays.count("extra/goal"), 1u);
+  EXPECT_EQ(file.other_arrays.at("extra/goal").scalar_type(), torch::kInt);
+  EXPECT_EQ(file.other_arrays.at("extra/goal")[3].item<int>(), 7);
+  const auto with_strings = read_d4rl_file(strings);
+  ASSERT_EQ(with_strings.skipped.size(), 1u);
+  EXPECT_EQ(with_strings.skipped[0], "infos/names: an array of strings");
+}
+
 void expect_identical(const torch::Tensor& a, const torch::Tensor& b, const std::string& what) {
   EXPECT_EQ(a.scalar_type(), b.scalar_type()) << what;
   EXPECT_EQ(a.sizes(), b.sizes()) << what;
