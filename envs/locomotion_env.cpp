@@ -32,6 +32,9 @@ LocomotionEnv::LocomotionEnv(const std::string& id, const std::string& model_fil
                              ", the model has " + std::to_string(model_->nq) + ", " + std::to_string(model_->nv) +
                              ", " + std::to_string(model_->nu));
   spec_.max_episode_steps = options.max_episode_steps;
+  // gym's dt is model.opt.timestep * frame_skip, computed in double; use that very value (it can
+  // differ from the decimal literal in the catalog in the last bit).
+  spec_.dt = model_->opt.timestep * frame_skip;
   data_ = mj_makeData(model_.get());
   if (!data_) throw std::runtime_error("mj_makeData failed for " + model_path_);
   mj_forward(model_.get(), data_);
