@@ -114,19 +114,21 @@ training::Metrics IqlCriticImpl::update(const datasets::TransitionBatch& batch) 
           {"advantage_mean", advantage.mean().item<double>()}};
 }
 
-torch::Tensor IqlCriticImpl::q_value(const torch::Tensor& states, const torch::Tensor& actions) {
-  return q->min_q(states, actions);
+// The networks' forward functions are not const (LibTorch modules); evaluating them changes nothing,
+// so the const queries reach them through the holders' shared pointers.
+torch::Tensor IqlCriticImpl::q_value(const torch::Tensor& states, const torch::Tensor& actions) const {
+  return q.ptr()->min_q(states, actions);
 }
 
-torch::Tensor IqlCriticImpl::target_q_value(const torch::Tensor& states, const torch::Tensor& actions) {
-  return q_target->min_q(states, actions);
+torch::Tensor IqlCriticImpl::target_q_value(const torch::Tensor& states, const torch::Tensor& actions) const {
+  return q_target.ptr()->min_q(states, actions);
 }
 
-torch::Tensor IqlCriticImpl::value(const torch::Tensor& states) { return v->forward(states); }
+torch::Tensor IqlCriticImpl::value(const torch::Tensor& states) const { return v.ptr()->forward(states); }
 
-torch::Tensor IqlCriticImpl::advantage(const torch::Tensor& states, const torch::Tensor& actions) {
+torch::Tensor IqlCriticImpl::advantage(const torch::Tensor& states, const torch::Tensor& actions) const {
   torch::NoGradGuard no_grad;
-  return q_target->min_q(states, actions) - v->forward(states);
+  return target_q_value(states, actions) - value(states);
 }
 
 void IqlCriticImpl::set_trainable(bool trainable) {

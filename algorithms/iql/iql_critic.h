@@ -67,13 +67,13 @@ class IqlCriticImpl : public torch::nn::Module {
 
   // min(Q1, Q2)(s, a) of the trained heads: [B]; follows the caller's grad mode (GMPG differentiates
   // it in the actions).
-  torch::Tensor q_value(const torch::Tensor& states, const torch::Tensor& actions);
+  torch::Tensor q_value(const torch::Tensor& states, const torch::Tensor& actions) const;
   // min(Qbar1, Qbar2)(s, a) of the Polyak targets: [B]; follows the caller's grad mode.
-  torch::Tensor target_q_value(const torch::Tensor& states, const torch::Tensor& actions);
+  torch::Tensor target_q_value(const torch::Tensor& states, const torch::Tensor& actions) const;
   // V(s): [B]; follows the caller's grad mode.
-  torch::Tensor value(const torch::Tensor& states);
+  torch::Tensor value(const torch::Tensor& states) const;
   // min(Qbar1, Qbar2)(s, a) - V(s): [B], computed without gradient (what GMPO weights by).
-  torch::Tensor advantage(const torch::Tensor& states, const torch::Tensor& actions);
+  torch::Tensor advantage(const torch::Tensor& states, const torch::Tensor& actions) const;
 
   // Stops (false) or restarts (true) gradients into every critic parameter, e.g. to freeze the
   // critic while a policy is trained against it.
