@@ -32,15 +32,8 @@ struct SamplingCase {
   int grid_points;
 };
 
-std::string case_name(const ::testing::TestParamInfo<SamplingCase>& info) {
-  return info.param.path + "_" + to_string(info.param.type) + "_" + to_string(info.param.solver) +
-         std::to_string(info.param.grid_points);
-}
-
-class CoreMixtureSampling : public ::testing::TestWithParam<SamplingCase> {};
-
-TEST_P(CoreMixtureSampling, ReproducesMeanAndCovarianceIn1dAnd2d) {
-  const SamplingCase c = GetParam();
+void check_mixture_sampling(const SamplingCase& c) {
+  SCOPED_TRACE(c.path + " " + to_string(c.type) + " " + to_string(c.solver) + " " + std::to_string(c.grid_points));
   const GenerativePath path = make_path(c.path);
   SamplerOptions options;
   options.solver = c.solver;
@@ -62,26 +55,43 @@ TEST_P(CoreMixtureSampling, ReproducesMeanAndCovarianceIn1dAnd2d) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    PathsModelsSolvers, CoreMixtureSampling,
-    ::testing::Values(
-        // The benchmark setting: 32-point Euler on a velocity model.
-        SamplingCase{"vpsde", ModelType::velocity, SolverKind::euler, 32},
-        SamplingCase{"gvp", ModelType::velocity, SolverKind::euler, 32},
-        SamplingCase{"linear", ModelType::velocity, SolverKind::euler, 32},
-        SamplingCase{"vpsde", ModelType::score, SolverKind::rk4, 33},
-        SamplingCase{"vpsde", ModelType::noise, SolverKind::heun, 65},
-        SamplingCase{"vpsde", ModelType::data, SolverKind::dopri5, 0},
-        SamplingCase{"gvp", ModelType::noise, SolverKind::rk4, 33},
-        SamplingCase{"gvp", ModelType::data, SolverKind::dopri5, 0},
-        SamplingCase{"linear", ModelType::score, SolverKind::rk4, 33},
-        SamplingCase{"linear", ModelType::velocity, SolverKind::dopri5, 0},
-        SamplingCase{"vpsde", ModelType::noise, SolverKind::dpm_solver, 0},
-        SamplingCase{"gvp", ModelType::velocity, SolverKind::dpm_solver, 0},
-        SamplingCase{"linear", ModelType::data, SolverKind::dpm_solver, 0},
-        SamplingCase{"vpsde", ModelType::score, SolverKind::sde_euler_maruyama, 201},
-        SamplingCase{"gvp", ModelType::noise, SolverKind::sde_euler_maruyama, 201}),
-    case_name);
+// Every path with every model type, and every solver on some path (the benchmark setting, 32-point Euler
+// on a velocity model, on all three).
+const std::vector<SamplingCase> kSamplingCases = {
+    SamplingCase{"vpsde", ModelType::velocity, SolverKind::euler, 32},
+    SamplingCase{"gvp", ModelType::velocity, SolverKind::euler, 32},
+    SamplingCase{"linear", ModelType::velocity, SolverKind::euler, 32},
+    SamplingCase{"vpsde", ModelType::score, SolverKind::rk4, 33},
+    SamplingCase{"vpsde", ModelType::noise, SolverKind::heun, 65},
+    SamplingCase{"vpsde", ModelType::data, SolverKind::dopri5, 0},
+    SamplingCase{"gvp", ModelType::noise, SolverKind::rk4, 33},
+    SamplingCase{"gvp", ModelType::data, SolverKind::dopri5, 0},
+    SamplingCase{"linear", ModelType::score, SolverKind::rk4, 33},
+    SamplingCase{"linear", ModelType::velocity, SolverKind::dopri5, 0},
+    SamplingCase{"vpsde", ModelType::noise, SolverKind::dpm_solver, 0},
+    SamplingCase{"gvp", ModelType::velocity, SolverKind::dpm_solver, 0},
+    SamplingCase{"linear", ModelType::data, SolverKind::dpm_solver, 0},
+    SamplingCase{"vpsde", ModelType::score, SolverKind::sde_euler_maruyama, 201},
+    SamplingCase{"gvp", ModelType::noise, SolverKind::sde_euler_maruyama, 201},
+};
+
+TEST(CoreMixtureSampling, VpsdeReproducesMeanAndCovarianceIn1dAnd2d) {
+  for (const SamplingCase& c : kSamplingCases) {
+    if (c.path == "vpsde") check_mixture_sampling(c);
+  }
+}
+
+TEST(CoreMixtureSampling, GvpReproducesMeanAndCovarianceIn1dAnd2d) {
+  for (const SamplingCase& c : kSamplingCases) {
+    if (c.path == "gvp") check_mixture_sampling(c);
+  }
+}
+
+TEST(CoreMixtureSampling, LinearReproducesMeanAndCovarianceIn1dAnd2d) {
+  for (const SamplingCase& c : kSamplingCases) {
+    if (c.path == "linear") check_mixture_sampling(c);
+  }
+}
 
 TEST(CoreFlowSampling, IcfmAndOtcfmVelocitiesReproduceTheMixture) {
   for (const std::string name : {"icfm", "otcfm"}) {
@@ -191,6 +201,41 @@ TEST(CoreSampling, GradientsReachTheNoiseAndTheModelParameters) {
   // Under NoGradGuard nothing is recorded.
   torch::NoGradGuard no_grad;
   EXPECT_FALSE(sample(path, model, z, {}).requires_grad());
+}
+
+TEST(CoreSampling, EverySolverBackpropagatesToTheModelAndTheNoise) {
+  // A Gaussian-data model whose mean mu is a parameter: autograd through each solver must equal central
+  // finite differences of the same (deterministic, fixed-seed for the SDE) computation.
+  const GenerativePath path = make_path("vpsde");
+  const torch::Tensor z0 = torch::tensor({{0.3, -1.0}, {1.2, 0.4}}, torch::kFloat64);
+  const auto run = [&](SolverKind solver, const torch::Tensor& mu, const torch::Tensor& z) {
+    testing::GaussianMixture g{torch::ones({1}, torch::kFloat64), mu.unsqueeze(0),
+                               torch::tensor({{0.3, 0.8}}, torch::kFloat64)};
+    SamplerOptions options;
+    options.solver = solver;
+    options.grid_points = 9;
+    options.dpm.steps = 6;
+    options.adaptive.rtol = options.adaptive.atol = 1e-9;
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(8);
+    return sample(path, g.diffusion_model(path.diffusion, ModelType::data), z, {}, options, gen).sum();
+  };
+  for (const SolverKind solver : {SolverKind::euler, SolverKind::heun, SolverKind::rk4, SolverKind::dopri5,
+                                  SolverKind::sde_euler_maruyama, SolverKind::dpm_solver}) {
+    SCOPED_TRACE(to_string(solver));
+    const torch::Tensor mu = torch::tensor({0.5, -0.2}, torch::kFloat64).requires_grad_(true);
+    const torch::Tensor z = z0.clone().requires_grad_(true);
+    const auto grads = torch::autograd::grad({run(solver, mu, z)}, {mu, z});
+    torch::NoGradGuard no_grad;
+    const double h = 1e-6;
+    for (int64_t i = 0; i < 2; ++i) {
+      const torch::Tensor e = torch::zeros({2}, torch::kFloat64).index_fill_(0, torch::tensor({i}), h);
+      const double fd = (run(solver, mu + e, z0) - run(solver, mu - e, z0)).item<double>() / (2 * h);
+      EXPECT_NEAR(grads[0][i].item<double>(), fd, 1e-5 * (1.0 + std::abs(fd)));
+    }
+    const torch::Tensor e = torch::zeros_like(z0).index_put_({0, 1}, h);
+    const double fd = (run(solver, mu, z0 + e) - run(solver, mu, z0 - e)).item<double>() / (2 * h);
+    EXPECT_NEAR(grads[1][0][1].item<double>(), fd, 1e-5 * (1.0 + std::abs(fd)));
+  }
 }
 
 TEST(CoreSampling, BadInputsAreRefused) {

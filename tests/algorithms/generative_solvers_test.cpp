@@ -138,14 +138,14 @@ struct DpmCase {
   DpmForm form;
 };
 
-class CoreDpmSolverOrder : public ::testing::TestWithParam<DpmCase> {};
-
-TEST_P(CoreDpmSolverOrder, ConvergesAtItsOrderOnGaussianData) {
+void check_dpm_order(const DpmCase& c) {
+  SCOPED_TRACE(std::string(c.multistep ? "multistep" : "singlestep") + " order " + std::to_string(c.order) +
+               (c.form == DpmForm::noise ? " noise" : " data"));
   const GaussianData g;
   DpmSolverOptions options;
-  options.order = GetParam().order;
-  options.multistep = GetParam().multistep;
-  options.form = GetParam().form;
+  options.order = c.order;
+  options.multistep = c.multistep;
+  options.form = c.form;
   options.lower_order_final = false;
   std::vector<double> errors;
   for (const int steps : {20, 40, 80}) {
@@ -154,22 +154,20 @@ TEST_P(CoreDpmSolverOrder, ConvergesAtItsOrderOnGaussianData) {
   }
   // Observed order between 40 and 80 steps (multistep 3 converges slightly faster than h^3 in this range).
   const double slope = std::log2(errors[1] / errors[2]);
-  EXPECT_GT(slope, GetParam().order - 0.35) << "errors " << errors[0] << " " << errors[1] << " " << errors[2];
-  EXPECT_LT(slope, GetParam().order + 1.5) << "errors " << errors[0] << " " << errors[1] << " " << errors[2];
+  EXPECT_GT(slope, c.order - 0.35) << "errors " << errors[0] << " " << errors[1] << " " << errors[2];
+  EXPECT_LT(slope, c.order + 1.5) << "errors " << errors[0] << " " << errors[1] << " " << errors[2];
   EXPECT_LT(errors[2], errors[0]);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    OrdersFormsAndSchedules, CoreDpmSolverOrder,
-    ::testing::Values(DpmCase{1, false, DpmForm::noise}, DpmCase{1, false, DpmForm::data},
-                      DpmCase{2, false, DpmForm::noise}, DpmCase{2, false, DpmForm::data},
-                      DpmCase{3, false, DpmForm::noise}, DpmCase{3, false, DpmForm::data},
-                      DpmCase{2, true, DpmForm::noise}, DpmCase{2, true, DpmForm::data},
-                      DpmCase{3, true, DpmForm::noise}, DpmCase{3, true, DpmForm::data}),
-    [](const ::testing::TestParamInfo<DpmCase>& info) {
-      return std::string(info.param.multistep ? "multistep" : "singlestep") + std::to_string(info.param.order) +
-             (info.param.form == DpmForm::noise ? "_noise" : "_data");
-    });
+TEST(CoreDpmSolverOrder, ConvergesAtItsOrderOnGaussianData) {
+  for (const DpmCase& c : {DpmCase{1, false, DpmForm::noise}, DpmCase{1, false, DpmForm::data},
+                           DpmCase{2, false, DpmForm::noise}, DpmCase{2, false, DpmForm::data},
+                           DpmCase{3, false, DpmForm::noise}, DpmCase{3, false, DpmForm::data},
+                           DpmCase{2, true, DpmForm::noise}, DpmCase{2, true, DpmForm::data},
+                           DpmCase{3, true, DpmForm::noise}, DpmCase{3, true, DpmForm::data}}) {
+    check_dpm_order(c);
+  }
+}
 
 TEST(CoreDpmSolver, FewStepsAreAccurateAndBadOptionsAreRefused) {
   const GaussianData g;
