@@ -24,8 +24,24 @@ std::pair<torch::Tensor, torch::Tensor> drift_and_divergence(const GenerativePat
   const bool track = torch::GradMode::is_enabled();
   torch::AutoGradMode enable_grad(true);
   const torch::Tensor xin = (track && x.requires_grad()) ? x : x.detach().requires_grad_(true);
-  const torch::Tensor F = data_to_noise_velocity(path, model, t, xin, condition);
   const int64_t b = x.size(0), a = x.size(1);
+  if (options.divergence == DivergenceMethod::exact_batched) {
+    // Copy k of the batch carries the one-hot probe e_k: one backward pass gives every diagonal entry.
+    const torch::Tensor xr = xin.repeat({a, 1});
+    const torch::Tensor cr = condition.defined() ? condition.repeat({a, 1}) : condition;
+    const torch::Tensor Fr = data_to_noise_velocity(path, model, t, xr, cr);
+    const torch::Tensor F = Fr.narrow(0, 0, b);
+    torch::Tensor div = torch::zeros({b}, x.options());
+    if (Fr.requires_grad()) {
+      const torch::Tensor probes = torch::eye(a, x.options()).repeat_interleave(b, 0);  // row k*b + i: e_k
+      const torch::Tensor g = torch::autograd::grad({Fr}, {xr}, {probes}, /*retain_graph=*/track,
+                                                    /*create_graph=*/track, /*allow_unused=*/true)[0];
+      if (g.defined()) div = (g * probes).sum(1).reshape({a, b}).sum(0);
+    }
+    if (!track) return {F.detach(), div.detach()};
+    return {F, div};
+  }
+  const torch::Tensor F = data_to_noise_velocity(path, model, t, xin, condition);
   torch::Tensor div = torch::zeros({b}, x.options());
   if (F.requires_grad()) {
     const auto vjp = [&](const torch::Tensor& v) {

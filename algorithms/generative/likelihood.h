@@ -18,7 +18,8 @@
 namespace grl::generative {
 
 enum class DivergenceMethod {
-  exact,       // one vector-Jacobian product per action dim
+  exact,          // one vector-Jacobian product per action dim
+  exact_batched,  // the same in one product: the batch is replicated A times (one model call on A*B rows)
   hutchinson,  // E[v^T J v] with Rademacher probes, drawn once per integration
 };
 
