@@ -53,7 +53,8 @@ std::pair<torch::Tensor, torch::Tensor> drift_and_divergence(const GenerativePat
       std::vector<torch::Tensor> diagonal;
       diagonal.reserve(static_cast<size_t>(a));
       for (int64_t i = 0; i < a; ++i) {
-        const torch::Tensor e = torch::zeros_like(F).index_fill_(1, torch::tensor({i}, torch::kInt64).to(x.device()), 1.0);
+        torch::Tensor e = torch::zeros_like(F);
+        e.select(1, i).fill_(1.0);
         diagonal.push_back(vjp(e).select(1, i));
       }
       div = torch::stack(diagonal, 1).sum(1);
