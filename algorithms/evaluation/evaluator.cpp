@@ -1,7 +1,10 @@
 #include "algorithms/evaluation/evaluator.h"
 
+#include <ATen/Context.h>
+
 #include <chrono>
 #include <cmath>
+#include <mutex>
 #include <stdexcept>
 
 #include "common/config.h"
@@ -49,6 +52,33 @@ torch::Tensor checked_actions(const torch::Tensor& actions, int64_t rows, int ac
   return actions.detach().to(torch::kCPU, torch::kFloat32).contiguous();
 }
 
+// Seeds LibTorch's generator of `device` (where a generative policy draws its noise) from `seed` for
+// the lifetime of this object and restores its previous state afterwards: an evaluation is then a
+// function of the policy and the seed alone, and leaves the caller's random numbers untouched.
+class SeededTorchGenerator {
+ public:
+  SeededTorchGenerator(const torch::Device& device, std::uint64_t seed)
+      : generator_(at::globalContext().defaultGenerator(device.is_cuda() && !device.has_index()
+                                                            ? torch::Device(torch::kCUDA, 0)
+                                                            : device)) {
+    std::lock_guard<std::mutex> lock(generator_.mutex());
+    saved_ = generator_.get_state();
+    generator_.set_current_seed(seed);
+  }
+  ~SeededTorchGenerator() {
+    std::lock_guard<std::mutex> lock(generator_.mutex());
+    generator_.set_state(saved_);
+  }
+  SeededTorchGenerator(const SeededTorchGenerator&) = delete;
+  SeededTorchGenerator& operator=(const SeededTorchGenerator&) = delete;
+
+ private:
+  at::Generator generator_;
+  torch::Tensor saved_;
+};
+
+constexpr std::uint64_t kPolicyNoiseStream = 0x706f6c6963796e73ULL;  // "policyns"
+
 }  // namespace
 
 Evaluator::Evaluator(const std::string& env_id, EvaluationConfig config)
@@ -85,6 +115,7 @@ void Evaluator::summarize(EvaluationResult& r) const {
 
 EvaluationResult Evaluator::run(training::Policy& policy, std::uint64_t seed) const {
   const double start = now_seconds();
+  const SeededTorchGenerator noise(device(), derive_seed(seed, kPolicyNoiseStream));
   envs::VecEnvOptions options;
   options.num_envs = config_.episodes;
   options.threads = config_.threads;
@@ -135,6 +166,7 @@ EvaluationResult Evaluator::run_one_at_a_time(training::Policy& policy, std::uin
   envs::EnvOptions options;
   options.max_episode_steps = config_.max_episode_steps;
   const torch::Device device = this->device();
+  const SeededTorchGenerator noise(device, derive_seed(seed, kPolicyNoiseStream));
   EvaluationResult result;
   for (int episode = 0; episode < config_.episodes; ++episode) {
     auto env = envs::make_env(env_id_, options);

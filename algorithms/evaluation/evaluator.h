@@ -6,8 +6,9 @@
 //   EvaluationResult r = evaluator.run(*algorithm.policy(), derive_seed(seed, SeedStream::evaluation));
 //   r.score_mean, r.score_std, r.returns, r.lengths
 //
-// Episode i starts from an env seeded with derive_seed(seed, i), so a result depends only on the
-// policy and the seed. For a policy whose action for a row depends only on that row (deterministic
+// Episode i starts from an env seeded with derive_seed(seed, i), and LibTorch's generator (where a
+// generative policy draws its noise) is seeded from `seed` for the evaluation and restored after
+// it, so a result depends only on the policy and the seed. For a policy whose action for a row depends only on that row (deterministic
 // policies), run() gives exactly the returns of run_one_at_a_time(); a stochastic policy that draws
 // its noise for the whole batch gives equally distributed but different episodes.
 #pragma once

@@ -94,6 +94,26 @@ TEST(Evaluator, SameSeedSameEpisodesOtherSeedOtherEpisodes) {
   EXPECT_NE(evaluator.run(c, 6).returns, evaluator.run(a, 5).returns);
 }
 
+// Draws its actions from LibTorch's global generator, like a generative policy's noise.
+class NoisyPolicy : public training::Policy {
+ public:
+  torch::Tensor act(const torch::Tensor& obs) override { return torch::tanh(torch::randn({obs.size(0), 3})); }
+};
+
+TEST(Evaluator, PolicyNoiseIsSeededByTheEvaluationSeedAndTheCallersGeneratorIsRestored) {
+  const Evaluator evaluator("hopper", small_config(4));
+  NoisyPolicy policy;
+  torch::manual_seed(1);
+  const auto expected_next = torch::rand({3});
+  torch::manual_seed(1);
+  const auto a = evaluator.run(policy, 9);
+  EXPECT_TRUE(torch::equal(torch::rand({3}), expected_next));  // the caller's stream did not move
+  torch::manual_seed(2);
+  const auto b = evaluator.run(policy, 9);
+  EXPECT_EQ(a.returns, b.returns);  // whatever the global state was before
+  EXPECT_NE(evaluator.run(policy, 10).returns, a.returns);
+}
+
 class WrongShapePolicy : public training::Policy {
  public:
   torch::Tensor act(const torch::Tensor& obs) override { return torch::zeros({obs.size(0), 2}); }
