@@ -41,6 +41,8 @@ void GmpgPolicyConfig::visit(V& v) {
   v.field("solver", solver, "solver on that grid", config::one_of({"euler", "heun", "rk4"}));
   v.field("likelihood_grid_points", likelihood_grid_points, "points of the likelihood grid", config::at_least(2));
   v.field("likelihood_solver", likelihood_solver, "solver of the likelihood ODE", config::one_of({"euler", "heun", "rk4"}));
+  v.field("likelihood_divergence", likelihood_divergence, "exact: one VJP per action dim; exact_batched: one on A copies",
+          config::one_of({"exact", "exact_batched"}));
   v.field("adjoint_stride", adjoint_stride, "keep every stride-th solver state; recompute the rest", config::at_least(1));
   v.field("micro_batch", micro_batch, "rows per gradient chunk (0: whole batch)", config::non_negative());
   v.field("weight_clamp", weight_clamp, "reinforce: C in min(exp(beta A), C) / C", config::positive());
@@ -64,6 +66,8 @@ PolicyGradientOptions policy_gradient_options(const GmpgPolicyConfig& c) {
   o.solver = generative::parse_solver_kind(c.solver);
   o.likelihood_grid_points = c.likelihood_grid_points;
   o.likelihood_solver = generative::parse_solver_kind(c.likelihood_solver);
+  o.divergence = c.likelihood_divergence == "exact_batched" ? generative::DivergenceMethod::exact_batched
+                                                             : generative::DivergenceMethod::exact;
   o.method = parse_gradient_method(c.gradient);
   o.adjoint_stride = c.adjoint_stride;
   o.micro_batch = c.micro_batch;

@@ -61,6 +61,7 @@ struct GmpgPolicyConfig {
   std::string solver = "euler";            // of that grid: euler, heun, rk4
   int likelihood_grid_points = 1000;       // grid of both likelihood solves
   std::string likelihood_solver = "euler";
+  std::string likelihood_divergence = "exact";  // exact or exact_batched (same numbers, one model call)
   int adjoint_stride = 1;                  // keep every stride-th state; recompute the others
   std::int64_t micro_batch = 0;            // rows per gradient chunk (0: whole batch)
   double weight_clamp = 100.0;             // reinforce: C in min(exp(beta A), C) / C

@@ -87,7 +87,7 @@ gen::LikelihoodOptions full_likelihood_options(const PolicyGradientOptions& opti
   gen::LikelihoodOptions o;
   o.solver = options.likelihood_solver;
   o.grid_points = options.likelihood_grid_points;
-  o.divergence = gen::DivergenceMethod::exact;
+  o.divergence = options.divergence;
   return o;
 }
 
@@ -108,7 +108,8 @@ struct LikelihoodSolve {
   torch::Tensor noise, log_prob;
   LikelihoodSolve(const GenerativePolicyImpl& model, const torch::Tensor& condition, const torch::Tensor& actions,
                   const PolicyGradientOptions& options)
-      : solve(make_likelihood_step(model, condition, options.likelihood_grid_points, options.likelihood_solver),
+      : solve(make_likelihood_step(model, condition, options.likelihood_grid_points, options.likelihood_solver,
+                                   options.divergence),
               options.likelihood_grid_points - 1, options.adjoint_stride) {
     solve.forward(actions);
     noise = solve.final_state();
@@ -137,6 +138,10 @@ void PolicyGradientOptions::check() const {
   if (micro_batch < 0) throw std::invalid_argument("GMPG: micro_batch must be >= 0, got " + std::to_string(micro_batch));
   if (!(weight_clamp > 0)) throw std::invalid_argument("GMPG: weight_clamp must be > 0");
   if (!std::isfinite(beta)) throw std::invalid_argument("GMPG: beta must be finite");
+  if (divergence == gen::DivergenceMethod::hutchinson) {
+    throw std::invalid_argument("GMPG: the likelihood divergence must be exact or exact_batched (Hutchinson probes are "
+                                "not reproducible between the adjoint's forward and backward passes)");
+  }
 }
 
 GridStep make_sampler_step(const GenerativePolicyImpl& policy, const torch::Tensor& condition, int grid_points,
@@ -158,17 +163,21 @@ GridStep make_sampler_step(const GenerativePolicyImpl& policy, const torch::Tens
 }
 
 GridStep make_likelihood_step(const GenerativePolicyImpl& policy, const torch::Tensor& condition, int grid_points,
-                              gen::SolverKind solver) {
+                              gen::SolverKind solver, gen::DivergenceMethod divergence) {
   const gen::GenerativePath path = policy.path();
   const gen::ModelFunction model = policy.model_function();
   fixed_method(solver);
   const gen::TimeInterval interval = gen::default_time_interval(path, model.type, solver);
   const std::vector<double> t = gen::uniform_grid(interval.data_end, interval.noise_end, grid_points);
-  return [path, model, solver, t, condition](int64_t k, const torch::Tensor& x) {
+  if (divergence == gen::DivergenceMethod::hutchinson) {
+    // Fresh probes per call would differ between the forward pass and the recomputation.
+    throw std::invalid_argument("GMPG: the likelihood divergence must be exact or exact_batched");
+  }
+  return [path, model, solver, t, condition, divergence](int64_t k, const torch::Tensor& x) {
     gen::LikelihoodOptions o;
     o.solver = solver;
     o.grid_points = 2;
-    o.divergence = gen::DivergenceMethod::exact;
+    o.divergence = divergence;
     o.use_default_interval = false;
     o.interval = {t[static_cast<std::size_t>(k)], t[static_cast<std::size_t>(k) + 1]};
     const gen::LikelihoodResult r = gen::log_likelihood_with_details(path, model, x, condition, o);

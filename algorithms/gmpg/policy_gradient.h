@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "algorithms/generative/likelihood.h"
 #include "algorithms/generative/sampling.h"
 #include "algorithms/generative_policy.h"
 #include "algorithms/gmpg/discrete_adjoint.h"
@@ -47,6 +48,9 @@ struct PolicyGradientOptions {
   generative::SolverKind solver = generative::SolverKind::euler;  // euler, heun or rk4
   generative::SolverKind likelihood_solver = generative::SolverKind::euler;  // euler, heun or rk4
   int likelihood_grid_points = 1000;
+  // exact: one vector-Jacobian product per action dim; exact_batched: the same numbers from one model
+  // call on the batch replicated A times (faster for small batches, A times the memory).
+  generative::DivergenceMethod divergence = generative::DivergenceMethod::exact;
   GradientMethod method = GradientMethod::discrete_adjoint;
   int adjoint_stride = 1;   // keep every stride-th state; the rest are recomputed in the backward pass
   int64_t micro_batch = 0;  // rows per gradient chunk (0: the whole batch at once)
@@ -76,7 +80,8 @@ GridStep make_sampler_step(const GenerativePolicyImpl& policy, const torch::Tens
 // One step of the augmented likelihood ODE (data -> noise, x and Delta) of `policy` on the core's
 // default interval with `grid_points` points; increment = that step's share of Delta.
 GridStep make_likelihood_step(const GenerativePolicyImpl& policy, const torch::Tensor& condition, int grid_points,
-                              generative::SolverKind solver);
+                              generative::SolverKind solver,
+                              generative::DivergenceMethod divergence = generative::DivergenceMethod::exact);
 
 // Actions a = ODESolve(noise; states) on the gradient grid, without gradients: [B, A].
 torch::Tensor sample_on_gradient_grid(const GenerativePolicyImpl& policy, const torch::Tensor& states,

@@ -100,6 +100,10 @@ TEST(GmpgDiscreteAdjoint, EqualsAutogradThroughTheUnrolledSolvers) {
     o.micro_batch = 2;
     const torch::Tensor strided = gradient_of(*p.pi, *p.mu, p.states, p.noise, o);
     EXPECT_LT((strided - reference).abs().max().item<double>(), 1e-10) << path;
+    // The batched exact divergence gives the same gradient.
+    o.divergence = generative::DivergenceMethod::exact_batched;
+    const torch::Tensor batched = gradient_of(*p.pi, *p.mu, p.states, p.noise, o);
+    EXPECT_LT((batched - reference).abs().max().item<double>(), 1e-10) << path;
   }
 }
 
@@ -277,6 +281,9 @@ TEST(GmpgPolicyGradient, BadInputIsRejected) {
                std::invalid_argument);
   o.solver = generative::SolverKind::dopri5;
   EXPECT_THROW(gmpg_gradient(*p.pi, *p.mu, quadratic_q, p.states, p.noise, o), std::invalid_argument);
+  o = small_options();
+  o.divergence = generative::DivergenceMethod::hutchinson;
+  EXPECT_THROW(o.check(), std::invalid_argument);
   o = small_options();
   o.grid_points = 1;
   EXPECT_THROW(o.check(), std::invalid_argument);
