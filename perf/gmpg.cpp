@@ -7,9 +7,9 @@
 //   3. peak resident memory of one gradient by the discrete adjoint versus plain autograd through
 //      the unrolled solvers, each measured in a forked child (ru_maxrss after - before the call).
 //
-//   build/perf/grl_perf_gmpg [--published-batch 64] [--cpu-batch 256] [--cpu-grid 32]
+//   build/perf/grl_perf_gmpg [--published-batch 32] [--cpu-batch 256] [--cpu-grid 32]
 //                            [--cpu-likelihood-grid 8] [--memory-grid 400] [--memory-batch 64]
-//                            [--seconds 10] [--threads N] [--skip-published] [--batched-divergence]
+//                            [--seconds 10] [--threads N] [--skip-published] [--exact-divergence]
 //                            [--hidden 512,256,128]
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -40,12 +40,12 @@ constexpr int64_t kState = 11, kAction = 3;
 double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 struct Args {
-  int64_t published_batch = 64, cpu_batch = 256, memory_batch = 64;
+  int64_t published_batch = 32, cpu_batch = 256, memory_batch = 64;
   int cpu_grid = 32, cpu_likelihood_grid = 8, memory_grid = 400;
   double seconds = 10;
   int threads = 0;
   bool skip_published = false;
-  bool batched_divergence = false;
+  bool batched_divergence = true;  // as the presets
   std::vector<int> hidden = {512, 256, 128};
 };
 
@@ -237,7 +237,7 @@ int main(int argc, char** argv) {
     else if (a == "--seconds") args.seconds = std::stod(next());
     else if (a == "--threads") args.threads = std::stoi(next());
     else if (a == "--skip-published") args.skip_published = true;
-    else if (a == "--batched-divergence") args.batched_divergence = true;
+    else if (a == "--exact-divergence") args.batched_divergence = false;
     else if (a == "--hidden") {
       args.hidden.clear();
       std::stringstream list(next());
