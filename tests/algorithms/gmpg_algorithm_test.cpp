@@ -89,6 +89,28 @@ TEST(GmpgAlgorithm, StagesCopyAndFreezing) {
   EXPECT_THROW(algo.train_step("warmup", 0), std::invalid_argument);
 }
 
+TEST(GmpgAlgorithm, ReinforceEstimatorTrainsThePolicyOnly) {
+  const envs::EnvSpec env = envs::env_spec("hopper");
+  const datasets::TransitionSet data = tiny_dataset(env);
+  GmpgConfig config = tiny_config();
+  config.policy.estimator = "reinforce";
+  config.policy.weight_clamp = 10;
+  Gmpg algo(config, training::AlgorithmContext{&data, env, torch::kCPU, 9});
+  algo.train_step("critic", 0);
+  algo.train_step("behaviour", 0);
+  const torch::Tensor mu = weights(*algo.behaviour());
+  const training::Metrics first = algo.train_step("policy", 0);
+  const training::Metrics second = algo.train_step("policy", 1);
+  double weight_mean = -1;
+  for (const auto& [name, value] : first) {
+    if (name == "weight_mean") weight_mean = value;
+  }
+  EXPECT_GT(weight_mean, 0.0);
+  EXPECT_LE(weight_mean, 1.0);
+  EXPECT_TRUE(torch::equal(weights(*algo.behaviour()), mu));
+  EXPECT_FALSE(torch::equal(weights(*algo.guided_policy()), mu));
+}
+
 TEST(GmpgAlgorithm, ConfigErrorsNameTheKey) {
   try {
     config::parse<GmpgConfig>(config::load_text("policy:\n  estimator: magic\n", "gmpg.yaml"));
