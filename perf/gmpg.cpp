@@ -10,7 +10,7 @@
 //   build/perf/grl_perf_gmpg [--published-batch 32] [--cpu-batch 256] [--cpu-grid 32]
 //                            [--cpu-likelihood-grid 8] [--memory-grid 400] [--memory-batch 64]
 //                            [--seconds 10] [--threads N] [--skip-published] [--exact-divergence]
-//                            [--hidden 512,256,128]
+//                            [--hidden 512,256,128] [--sections memory,policy,behaviour]
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,6 +46,7 @@ struct Args {
   int threads = 0;
   bool skip_published = false;
   bool batched_divergence = true;  // as the presets
+  std::string sections = "memory,policy,behaviour";
   std::vector<int> hidden = {512, 256, 128};
 };
 
@@ -238,6 +239,7 @@ int main(int argc, char** argv) {
     else if (a == "--threads") args.threads = std::stoi(next());
     else if (a == "--skip-published") args.skip_published = true;
     else if (a == "--exact-divergence") args.batched_divergence = false;
+    else if (a == "--sections") args.sections = next();
     else if (a == "--hidden") {
       args.hidden.clear();
       std::stringstream list(next());
@@ -255,8 +257,8 @@ int main(int argc, char** argv) {
   std::printf("GMPG benchmark: hopper dims (S=%ld, A=%ld), residual net %s, GVP, %s divergence; torch threads %d\n",
               static_cast<long>(kState), static_cast<long>(kAction), widths.c_str(),
               args.batched_divergence ? "exact_batched" : "exact", torch::get_num_threads());
-  memory(args);
-  policy_iterations(args);
-  behaviour_speed(args);
+  if (args.sections.find("memory") != std::string::npos) memory(args);
+  if (args.sections.find("policy") != std::string::npos) policy_iterations(args);
+  if (args.sections.find("behaviour") != std::string::npos) behaviour_speed(args);
   return 0;
 }

@@ -195,6 +195,13 @@ training::Metrics Gmpg::policy_step(std::int64_t step) {
           : gmpg_gradient(*policy_, *behaviour_, q, states, noise, gradient_options_);
   const double max_norm = config_.policy.grad_clip > 0 ? config_.policy.grad_clip : std::numeric_limits<double>::infinity();
   const double grad_norm = torch::nn::utils::clip_grad_norm_(policy_->parameters(), max_norm);
+  if (!std::isfinite(stats.loss) || !std::isfinite(grad_norm)) {
+    // Stop before a non-finite step ruins theta (the last checkpoint stays usable).
+    throw std::runtime_error("gmpg: policy step " + std::to_string(step) + ": non-finite loss (" +
+                             std::to_string(stats.loss) + ") or gradient norm (" + std::to_string(grad_norm) +
+                             "); lower policy.lr or policy.beta, set policy.grad_clip, or use a finer "
+                             "policy.likelihood_grid_points");
+  }
   policy_optimizer_->step();
   training::Metrics m{{"policy_loss", stats.loss},
                       {"q_mean", stats.q_mean},

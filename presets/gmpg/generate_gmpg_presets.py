@@ -103,14 +103,14 @@ gmpg:
 # The CPU presets keep the algorithm (IQL critic, behaviour pretraining, pi started from mu, the
 # pathwise gradient through the sampler by the discrete adjoint with exact-divergence likelihoods)
 # and the 32-point evaluation grid, and scale the budgets to about 15 minutes on a 2-core machine
-# (measured under load from other jobs: critic ~50 steps/s at 256, behaviour ~57 steps/s at 256 with
-# the half-width net, one policy iteration ~1.1 s at batch 128 with grids 32/8, perf/gmpg.cpp):
+# (measured under load from other jobs: critic ~80 steps/s at 256, behaviour ~40 steps/s at 256 with
+# the half-width net, one policy iteration ~2 s at batch 64 with grids 32/32, perf/gmpg.cpp):
 CPU = {
     "critic_steps": 10000, "critic_batch": 256,
     "behaviour_steps": 6000, "behaviour_batch": 256, "behaviour_lr": "3.0e-4",
     "hidden": "[256, 128, 64]",
-    "policy_steps": 200, "policy_batch": 128, "policy_lr": "3.0e-4", "beta": 8,
-    "grid": 32, "likelihood_grid": 8,
+    "policy_steps": 150, "policy_batch": 64, "policy_lr": "1.0e-4", "beta": 1, "grad_clip": 10,
+    "grid": 32, "likelihood_grid": 32,
 }
 
 
@@ -120,9 +120,9 @@ def cpu_preset(path_key):
 # presets/gmpg/generate_gmpg_presets.py. Scaled from the published setting: critic {c['critic_steps']} steps
 # and behaviour {c['behaviour_steps']} steps at batch {c['behaviour_batch']} (not thousands of epochs at 4096),
 # behaviour lr {c['behaviour_lr']}; the residual net at half width {c['hidden']}; policy {c['policy_steps']} steps
-# at batch {c['policy_batch']} (not 40960) with lr {c['policy_lr']} and beta {c['beta']} (the hopper-medium-replay
-# beta); gradient grid {c['grid']} points (not 1000, equal to the evaluation grid) and likelihood grid
-# {c['likelihood_grid']} points. As published: IQL critic, pi started as a copy of mu, the pathwise gradient by
+# at batch {c['policy_batch']} (not 40960) with lr {c['policy_lr']}, beta {c['beta']} and gradient clipping at norm
+# {c['grad_clip']}; gradient and likelihood grids of {c['grid']} points (not 1000, equal to the evaluation grid;
+# a likelihood grid much coarser than the sampler's lets the policy exploit the KL estimate). As published: IQL critic, pi started as a copy of mu, the pathwise gradient by
 # the discrete adjoint with exact-divergence likelihoods, 10 evaluation episodes on the 32-point grid.
 # Give the dataset with --dataset.
 algorithm: gmpg
@@ -157,6 +157,7 @@ gmpg:
     likelihood_grid_points: {c['likelihood_grid']}
     likelihood_solver: euler
     likelihood_divergence: exact_batched
+    grad_clip: {c['grad_clip']}
 """
 
 
