@@ -110,6 +110,7 @@ struct PathCase {
   const char* model_type;
   const char* loss;
 };
+void PrintTo(const PathCase& c, std::ostream* out) { *out << c.path << "/" << c.model_type << "/" << c.loss; }
 
 class GmpoTwoModes : public ::testing::TestWithParam<PathCase> {};
 
