@@ -1,0 +1,172 @@
+// Speed of the published generative policy network (temporal-spatial residual net, S = 17, A = 6):
+// action latency and throughput on the 32-point Euler grid, one flow-matching training step, and the
+// floor set by streaming the weights from memory once per solver step.
+//
+//   grl_perf_generative_core [--threads N] [--device cpu|cuda] [--quick]
+//
+// Python reference on the same machine (issue 5): ~17 ms per action at batch 1, ~330 ms per weighted
+// training step at batch 4096.
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "algorithms/generative_policy.h"
+#include "algorithms/networks/residual_net.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Timing {
+  double median_ms, min_ms;
+};
+
+// Runs `body` until `min_seconds` have passed (at least `min_reps` times) after `warmup` calls.
+Timing measure(const std::function<void()>& body, int warmup, int min_reps, double min_seconds,
+               const torch::Device& device) {
+  auto sync = [&] {
+    if (device.is_cuda()) torch::cuda::synchronize();
+  };
+  for (int i = 0; i < warmup; ++i) body();
+  sync();
+  std::vector<double> ms;
+  const auto start = Clock::now();
+  while (static_cast<int>(ms.size()) < min_reps ||
+         std::chrono::duration<double>(Clock::now() - start).count() < min_seconds) {
+    const auto t0 = Clock::now();
+    body();
+    sync();
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  return {ms[ms.size() / 2], ms.front()};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int threads = 1;
+  std::string device_name = "cpu";
+  bool quick = false;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) {
+      threads = std::atoi(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--device") && i + 1 < argc) {
+      device_name = argv[++i];
+    } else if (!std::strcmp(argv[i], "--quick")) {
+      quick = true;
+    } else {
+      std::fprintf(stderr, "usage: %s [--threads N] [--device cpu|cuda] [--quick]\n", argv[0]);
+      return 2;
+    }
+  }
+  torch::set_num_threads(threads);
+  const torch::Device device(device_name);
+  const double seconds = quick ? 0.3 : 2.0;
+  torch::manual_seed(0);
+
+  const int64_t S = 17, A = 6;
+  grl::GenerativePolicyConfig config;  // gvp, velocity, flow matching, 32-point Euler, residual net
+  grl::GenerativePolicy policy(config, S, A);
+  policy->to(device);
+  grl::GenerativePolicyConfig plain_config = config;
+  plain_config.fast_inference = false;
+  grl::GenerativePolicy plain(plain_config, S, A);
+  grl::copy_policy_weights(*policy, *plain);
+  plain->to(device);
+  const int64_t parameters = grl::networks::parameter_count(*policy->network);
+  const int steps = config.grid_points - 1;
+
+  std::printf("generative_core: S=%lld A=%lld, %s (%lld parameters), %s/%s, %d-point Euler grid (%d steps)\n",
+              static_cast<long long>(S), static_cast<long long>(A), config.network.name.c_str(),
+              static_cast<long long>(parameters), config.path.c_str(), config.model_type.c_str(), config.grid_points,
+              steps);
+  std::printf("threads=%d device=%s LibTorch %s\n\n", torch::get_num_threads(), device.str().c_str(), TORCH_VERSION);
+
+  // ---- Inference: act(states) under InferenceMode.
+  std::printf("%-44s %12s %14s %14s\n", "inference (act, fresh noise, no clipping)", "ms/call", "ms/action", "actions/s");
+  for (const int64_t batch : {1, 10, 256}) {
+    const torch::Tensor states = torch::randn({batch, S}, device);
+    for (int variant = 0; variant < 2; ++variant) {
+      grl::GenerativePolicy& p = variant == 0 ? policy : plain;
+      const Timing t = measure(
+          [&] {
+            c10::InferenceMode inference;
+            p->act(states);
+          },
+          3, 5, seconds, device);
+      std::printf("  batch %-4lld %-32s %12.3f %14.4f %14.0f\n", static_cast<long long>(batch),
+                  variant == 0 ? "fast path (prepared network)" : "plain path (core sampler)", t.median_ms,
+                  t.median_ms / batch, 1000.0 * batch / t.median_ms);
+    }
+  }
+
+  // ---- Training: one weighted flow-matching step (GMPO's loss shape), forward + backward + Adam.
+  std::printf("\n%-44s %12s\n", "training step (flow matching, weighted)", "ms/step");
+  torch::optim::Adam adam(policy->parameters(), torch::optim::AdamOptions(1e-4));
+  for (const int64_t batch : {256, 4096}) {
+    const torch::Tensor states = torch::randn({batch, S}, device), actions = torch::randn({batch, A}, device);
+    const torch::Tensor weights = torch::rand({batch}, device);
+    const Timing t = measure(
+        [&] {
+          adam.zero_grad();
+          torch::Tensor loss = (weights * policy->loss_per_sample(actions, states)).mean();
+          loss.backward();
+          adam.step();
+        },
+        2, 3, seconds, device);
+    std::printf("  batch %-36lld %12.2f\n", static_cast<long long>(batch), t.median_ms);
+  }
+
+  // ---- The floor: every x-dependent weight has to be read once per step. One matrix-vector product
+  // over the same number of floats measures the memory/cache bandwidth limit; the per-layer chain
+  // adds one dispatch per layer.
+  std::printf("\n%-44s %12s %14s %14s\n", "floor (batch 1, per action)", "us/step", "ms/action", "GB/s");
+  int64_t x_dependent = 0;
+  std::vector<torch::Tensor> layer_weights;
+  {
+    auto net = std::dynamic_pointer_cast<grl::networks::TemporalSpatialResidualNetImpl>(policy->network.ptr());
+    for (auto& block : net->blocks()) {
+      for (auto* layer : {&block->dense1, &block->dense2, &block->skip}) {
+        if (!*layer) continue;
+        layer_weights.push_back((*layer)->weight.detach());
+        x_dependent += (*layer)->weight.numel() + (*layer)->bias.numel();
+      }
+    }
+    layer_weights.push_back(net->last->weight.detach());
+    x_dependent += net->last->weight.numel() + net->last->bias.numel();
+  }
+  for (const int64_t floats : {parameters, x_dependent}) {
+    const int64_t cols = 1024, rows = (floats + cols - 1) / cols;
+    const torch::Tensor matrix = torch::randn({rows, cols}, device), vector = torch::randn({cols}, device);
+    const Timing t = measure(
+        [&] {
+          c10::InferenceMode inference;
+          torch::mv(matrix, vector);
+        },
+        10, 50, seconds / 2, device);
+    const double bytes = static_cast<double>(rows * cols) * 4;
+    std::printf("  one matvec over %-8lld floats%-12s %12.1f %14.3f %14.1f\n", static_cast<long long>(floats),
+                floats == parameters ? " (all)" : " (x-dep.)", 1000 * t.median_ms, t.median_ms * steps,
+                bytes / (t.median_ms * 1e6));
+  }
+  {
+    std::vector<torch::Tensor> vectors;
+    for (auto& w : layer_weights) vectors.push_back(torch::randn({1, w.size(1)}, device));
+    const Timing t = measure(
+        [&] {
+          c10::InferenceMode inference;
+          for (std::size_t i = 0; i < layer_weights.size(); ++i) torch::mm(vectors[i], layer_weights[i].t());
+        },
+        10, 50, seconds / 2, device);
+    std::printf("  per-layer chain (%zu matvecs, x-dep.)%-7s %12.1f %14.3f %14.1f\n", layer_weights.size(), "",
+                1000 * t.median_ms, t.median_ms * steps, static_cast<double>(x_dependent) * 4 / (t.median_ms * 1e6));
+  }
+  return 0;
+}
