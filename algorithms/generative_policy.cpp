@@ -1,4 +1,5 @@
 #include "algorithms/generative_policy.h"
+#include "common/tensor_shape.h"
 
 #include <sstream>
 #include <stdexcept>
@@ -14,10 +15,6 @@ namespace grl {
 namespace {
 
 constexpr const char* kFormat = "grl.generative_policy.v1";
-
-std::string shape_of(const torch::Tensor& t) {
-  return t.defined() ? c10::str(t.sizes()) : std::string("(undefined)");
-}
 
 generative::PathOptions path_options(const GenerativePolicyConfig& c) {
   generative::PathOptions o;

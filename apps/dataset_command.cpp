@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "apps/command.h"
+#include "common/tensor_shape.h"
 #include "datasets/d4rl_file.h"
 #include "datasets/d4rl_transitions.h"
 #include "datasets/dataset_error.h"
@@ -27,14 +28,6 @@ struct DatasetOptions {
   int gzip = 4;
 };
 
-std::string shape_text(const torch::Tensor& t) {
-  std::ostringstream out;
-  out << "(";
-  for (int64_t d = 0; d < t.dim(); ++d) out << (d ? ", " : "") << t.size(d) << (t.dim() == 1 ? "," : "");
-  out << ")";
-  return out.str();
-}
-
 std::string megabytes(std::uintmax_t bytes) {
   std::ostringstream out;
   if (bytes < 1000000) out << std::fixed << std::setprecision(1) << bytes / 1e3 << " kB";
@@ -49,7 +42,7 @@ std::string fixed(double value, int digits = 2) {
 }
 
 void print_array(const std::string& key, const torch::Tensor& t) {
-  std::cout << "  " << std::left << std::setw(34) << key << std::setw(16) << shape_text(t) << dtype_name(t) << "\n";
+  std::cout << "  " << std::left << std::setw(34) << key << std::setw(16) << numpy_shape_of(t) << dtype_name(t) << "\n";
 }
 
 void print_metadata(const std::string& key, const MetadataValue& value) {

@@ -1,4 +1,5 @@
 #include "datasets/d4rl_file.h"
+#include "common/tensor_shape.h"
 
 #include <cmath>
 #include <sstream>
@@ -14,36 +15,16 @@ namespace {
 
 const char* const kRequiredKeys[] = {"observations", "actions", "rewards", "terminals"};
 
-std::string shape_text(const torch::Tensor& t) {
-  std::ostringstream out;
-  out << "(";
-  for (int64_t d = 0; d < t.dim(); ++d) out << (d ? ", " : "") << t.size(d) << (t.dim() == 1 ? "," : "");
-  out << ")";
-  return out.str();
-}
-
-[[noreturn]] void fail(const std::string& label, const std::string& key, const std::string& what) {
-  throw DatasetError(label + ": key '" + key + "': " + what);
-}
-
 // (N,) or (N, 1): a per-row scalar.
 void check_per_row(const torch::Tensor& t, const std::string& label, const std::string& key, int64_t rows) {
   const bool ok = (t.dim() == 1) || (t.dim() == 2 && t.size(1) == 1);
-  if (!ok) fail(label, key, "has shape " + shape_text(t) + ", expected (N,) or (N, 1)");
+  if (!ok) fail_key(label, key, "has shape " + numpy_shape_of(t) + ", expected (N,) or (N, 1)");
   if (t.size(0) != rows)
-    fail(label, key, "has " + std::to_string(t.size(0)) + " rows but 'observations' has " + std::to_string(rows));
+    fail_key(label, key, "has " + std::to_string(t.size(0)) + " rows but 'observations' has " + std::to_string(rows));
 }
 
 void check_floating(const torch::Tensor& t, const std::string& label, const std::string& key) {
-  if (!t.is_floating_point()) fail(label, key, "holds " + dtype_name(t) + " values, expected float32 or float64");
-}
-
-void check_finite(const torch::Tensor& t, const std::string& label, const std::string& key) {
-  const auto bad = first_non_finite(t);
-  if (!bad) return;
-  const std::string where = "row " + std::to_string(bad->row) + (t.dim() > 1 ? ", column " + std::to_string(bad->column) : "");
-  fail(label, key, where + " is " + (std::isnan(bad->value) ? "NaN" : (bad->value > 0 ? "+inf" : "-inf")) +
-                       " (the data must be finite)");
+  if (!t.is_floating_point()) fail_key(label, key, "holds " + dtype_name(t) + " values, expected float32 or float64");
 }
 
 std::string key_list(const std::vector<std::string>& keys) {
@@ -73,39 +54,39 @@ void validate_d4rl_file(const D4rlFile& file, const std::string& label, const en
   const std::pair<const char*, const torch::Tensor*> required[] = {
       {"observations", &file.observations}, {"actions", &file.actions}, {"rewards", &file.rewards}, {"terminals", &file.terminals}};
   for (const auto& [key, tensor] : required)
-    if (!tensor->defined()) fail(label, key, "required key is missing");
-  if (file.observations.dim() != 2) fail(label, "observations", "has shape " + shape_text(file.observations) + ", expected (N, obs_dim)");
+    if (!tensor->defined()) fail_key(label, key, "required key is missing");
+  if (file.observations.dim() != 2) fail_key(label, "observations", "has shape " + numpy_shape_of(file.observations) + ", expected (N, obs_dim)");
   const int64_t rows = file.observations.size(0);
-  if (rows == 0) fail(label, "observations", "has no rows");
-  if (file.actions.dim() != 2) fail(label, "actions", "has shape " + shape_text(file.actions) + ", expected (N, act_dim)");
+  if (rows == 0) fail_key(label, "observations", "has no rows");
+  if (file.actions.dim() != 2) fail_key(label, "actions", "has shape " + numpy_shape_of(file.actions) + ", expected (N, act_dim)");
   if (file.actions.size(0) != rows)
-    fail(label, "actions", "has " + std::to_string(file.actions.size(0)) + " rows but 'observations' has " + std::to_string(rows));
+    fail_key(label, "actions", "has " + std::to_string(file.actions.size(0)) + " rows but 'observations' has " + std::to_string(rows));
   check_per_row(file.rewards, label, "rewards", rows);
   check_per_row(file.terminals, label, "terminals", rows);
   if (file.timeouts) check_per_row(*file.timeouts, label, "timeouts", rows);
   if (file.next_observations && file.next_observations->sizes() != file.observations.sizes())
-    fail(label, "next_observations",
-         "has shape " + shape_text(*file.next_observations) + " but 'observations' has " + shape_text(file.observations));
+    fail_key(label, "next_observations",
+         "has shape " + numpy_shape_of(*file.next_observations) + " but 'observations' has " + numpy_shape_of(file.observations));
   for (const auto& [key, info] : file.infos)
     if (info.dim() >= 1 && info.size(0) != rows)
-      fail(label, "infos/" + key, "has " + std::to_string(info.size(0)) + " rows but 'observations' has " + std::to_string(rows));
+      fail_key(label, "infos/" + key, "has " + std::to_string(info.size(0)) + " rows but 'observations' has " + std::to_string(rows));
   check_floating(file.observations, label, "observations");
   check_floating(file.actions, label, "actions");
   check_floating(file.rewards, label, "rewards");
   if (file.next_observations) check_floating(*file.next_observations, label, "next_observations");
   if (env) {
     if (file.observations.size(1) != env->obs_dim)
-      fail(label, "observations", "has " + std::to_string(file.observations.size(1)) + " columns but " + env->id +
+      fail_key(label, "observations", "has " + std::to_string(file.observations.size(1)) + " columns but " + env->id +
                                       " observations have " + std::to_string(env->obs_dim));
     if (file.actions.size(1) != env->act_dim)
-      fail(label, "actions", "has " + std::to_string(file.actions.size(1)) + " columns but " + env->id + " actions have " +
+      fail_key(label, "actions", "has " + std::to_string(file.actions.size(1)) + " columns but " + env->id + " actions have " +
                                  std::to_string(env->act_dim));
   }
   if (finite) {
-    check_finite(file.observations, label, "observations");
-    check_finite(file.actions, label, "actions");
-    check_finite(file.rewards, label, "rewards");
-    if (file.next_observations) check_finite(*file.next_observations, label, "next_observations");
+    require_finite(file.observations, label, "observations");
+    require_finite(file.actions, label, "actions");
+    require_finite(file.rewards, label, "rewards");
+    if (file.next_observations) require_finite(*file.next_observations, label, "next_observations");
   }
 }
 

@@ -1,5 +1,7 @@
 #include "datasets/finite_check.h"
 
+#include "datasets/dataset_error.h"
+
 #include <cmath>
 
 namespace grl::datasets {
@@ -35,6 +37,15 @@ std::optional<NonFinite> first_non_finite(const torch::Tensor& values) {
   const std::int64_t width = cpu.dim() == 0 ? 1 : n / std::max<std::int64_t>(cpu.size(0), 1);
   const double value = cpu.scalar_type() == torch::kFloat ? cpu.data_ptr<float>()[index] : cpu.data_ptr<double>()[index];
   return NonFinite{index / width, index % width, value};
+}
+
+void require_finite(const torch::Tensor& values, const std::string& label, const std::string& key) {
+  const auto bad = first_non_finite(values);
+  if (!bad) return;
+  const std::string where =
+      "row " + std::to_string(bad->row) + (values.dim() > 1 ? ", column " + std::to_string(bad->column) : "");
+  fail_key(label, key, where + " is " + (std::isnan(bad->value) ? "NaN" : (bad->value > 0 ? "+inf" : "-inf")) +
+                           " (the data must be finite)");
 }
 
 }  // namespace grl::datasets

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace grl::datasets {
 
@@ -18,5 +19,9 @@ struct NonFinite {
 // The first non-finite element in row-major order of a floating tensor (any device); nullopt when
 // all are finite or the tensor is not floating point.
 std::optional<NonFinite> first_non_finite(const torch::Tensor& values);
+
+// Throws DatasetError "<label>: key '<key>': row R[, column C] is NaN|+inf|-inf (the data must be
+// finite)" at the first non-finite element.
+void require_finite(const torch::Tensor& values, const std::string& label, const std::string& key);
 
 }  // namespace grl::datasets

@@ -16,16 +16,6 @@ namespace grl::datasets {
 
 namespace {
 
-[[noreturn]] void fail(const std::string& label, const std::string& key, const std::string& what) {
-  throw DatasetError(label + ": key '" + key + "': " + what);
-}
-
-void check_finite(const torch::Tensor& t, const std::string& label, const std::string& key) {
-  if (const auto bad = first_non_finite(t))
-    fail(label, key, "row " + std::to_string(bad->row) + " holds " + (std::isnan(bad->value) ? "NaN" : "inf") +
-                         " (the data must be finite)");
-}
-
 void read_metadata(MinariDataset& dataset) {
   const auto file = dataset.data_file.parent_path() / "metadata.json";
   std::ifstream in(file);
@@ -69,8 +59,8 @@ void read_metadata(MinariDataset& dataset) {
 
 torch::Tensor read_array(hid_t h5, const std::string& key, const std::string& label) {
   if (hdf5::is_group(h5, key))
-    fail(label, key, "is a group (a dict space); only array (Box) observations and actions are supported");
-  if (!hdf5::is_dataset(h5, key)) fail(label, key, "required key is missing");
+    fail_key(label, key, "is a group (a dict space); only array (Box) observations and actions are supported");
+  if (!hdf5::is_dataset(h5, key)) fail_key(label, key, "required key is missing");
   return hdf5::read_tensor(h5, key, label);
 }
 
@@ -94,7 +84,7 @@ MinariDataset read_minari_dataset(const std::filesystem::path& data_file) {
     try {
       groups.emplace_back(std::stoll(child.substr(8)), child);
     } catch (const std::exception&) {
-      fail(label, child, "episode group name does not end in a number");
+      fail_key(label, child, "episode group name does not end in a number");
     }
   }
   if (groups.empty()) throw DatasetError(label + ": no episode_<id> groups (not a Minari main_data.hdf5)");
@@ -110,26 +100,26 @@ MinariDataset read_minari_dataset(const std::filesystem::path& data_file) {
     e.terminations = per_row_flags(read_array(h5, group + "/terminations", label));
     e.truncations = per_row_flags(read_array(h5, group + "/truncations", label));
     if (e.actions.dim() == 1) e.actions = e.actions.unsqueeze(1);
-    if (e.observations.dim() != 2) fail(label, group + "/observations", "expected a 2-D array (T+1, obs_dim)");
-    if (e.actions.dim() != 2) fail(label, group + "/actions", "expected a 2-D array (T, act_dim)");
+    if (e.observations.dim() != 2) fail_key(label, group + "/observations", "expected a 2-D array (T+1, obs_dim)");
+    if (e.actions.dim() != 2) fail_key(label, group + "/actions", "expected a 2-D array (T, act_dim)");
     const int64_t steps = e.actions.size(0);
     if (e.observations.size(0) != steps + 1)
-      fail(label, group + "/observations",
+      fail_key(label, group + "/observations",
            "has " + std::to_string(e.observations.size(0)) + " rows, expected " + std::to_string(steps + 1) +
                " (one more than the " + std::to_string(steps) + " actions: the reset observation is included)");
     const std::pair<const char*, const torch::Tensor*> per_step[] = {
         {"rewards", &e.rewards}, {"terminations", &e.terminations}, {"truncations", &e.truncations}};
     for (const auto& [key, tensor] : per_step)
       if (tensor->size(0) != steps)
-        fail(label, group + "/" + key, "has " + std::to_string(tensor->size(0)) + " rows but 'actions' has " + std::to_string(steps));
+        fail_key(label, group + "/" + key, "has " + std::to_string(tensor->size(0)) + " rows but 'actions' has " + std::to_string(steps));
     if (!dataset.episodes.empty()) {
       const auto& first = dataset.episodes.front();
       if (e.observations.size(1) != first.observations.size(1) || e.actions.size(1) != first.actions.size(1))
-        fail(label, group, "observation/action widths differ from " + std::string("episode_") + std::to_string(first.id));
+        fail_key(label, group, "observation/action widths differ from " + std::string("episode_") + std::to_string(first.id));
     }
-    check_finite(e.observations, label, group + "/observations");
-    check_finite(e.actions, label, group + "/actions");
-    check_finite(e.rewards, label, group + "/rewards");
+    require_finite(e.observations, label, group + "/observations");
+    require_finite(e.actions, label, group + "/actions");
+    require_finite(e.rewards, label, group + "/rewards");
     if (hdf5::is_group(h5, group + "/infos")) {
       for (const auto& name : hdf5::list_children(h5, group + "/infos")) {
         const std::string key = group + "/infos/" + name;

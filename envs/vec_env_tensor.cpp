@@ -1,4 +1,5 @@
 #include "envs/vec_env_tensor.h"
+#include "common/tensor_shape.h"
 
 #include <stdexcept>
 
@@ -14,12 +15,6 @@ torch::Tensor copy_rows(const float* data, int64_t rows, int64_t cols, const tor
 torch::Tensor copy_flags(const std::uint8_t* flags, int64_t n, const torch::Device& device) {
   auto cpu = torch::from_blob(const_cast<std::uint8_t*>(flags), {n}, torch::kUInt8).to(torch::kBool);
   return cpu.to(device);
-}
-
-std::string shape_text(const torch::Tensor& t) {
-  std::string s = "[";
-  for (int64_t d = 0; d < t.dim(); ++d) s += (d ? ", " : "") + std::to_string(t.size(d));
-  return s + "]";
 }
 
 }  // namespace
@@ -48,7 +43,7 @@ torch::Tensor timeouts_tensor(const VecEnv& env, const torch::Device& device) {
 void step(VecEnv& env, const torch::Tensor& actions, const torch::Tensor& active) {
   if (actions.dim() != 2 || actions.size(0) != env.num_envs() || actions.size(1) != env.act_dim())
     throw std::invalid_argument(env.spec().id + " VecEnv: expected actions of shape [" + std::to_string(env.num_envs()) +
-                                ", " + std::to_string(env.act_dim()) + "], got " + shape_text(actions));
+                                ", " + std::to_string(env.act_dim()) + "], got " + shape_of(actions));
   const auto cpu_actions = actions.detach().to(torch::kCPU, torch::kFloat32).contiguous();
   if (!active.defined()) {
     env.step(cpu_actions.data_ptr<float>());
@@ -56,7 +51,7 @@ void step(VecEnv& env, const torch::Tensor& actions, const torch::Tensor& active
   }
   if (active.dim() != 1 || active.size(0) != env.num_envs())
     throw std::invalid_argument(env.spec().id + " VecEnv: expected an active mask of shape [" +
-                                std::to_string(env.num_envs()) + "], got " + shape_text(active));
+                                std::to_string(env.num_envs()) + "], got " + shape_of(active));
   const auto cpu_active = active.detach().to(torch::kCPU, torch::kUInt8).contiguous();
   env.step(cpu_actions.data_ptr<float>(), cpu_active.data_ptr<std::uint8_t>());
 }

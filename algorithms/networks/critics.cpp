@@ -1,4 +1,5 @@
 #include "algorithms/networks/critics.h"
+#include "common/tensor_shape.h"
 
 #include <stdexcept>
 
@@ -15,12 +16,6 @@ template void CriticNetworkConfig::visit(config::Reader&);
 template void CriticNetworkConfig::visit(config::Writer&);
 
 namespace {
-std::string shape_of(const torch::Tensor& t) {
-  if (!t.defined()) return "(undefined)";
-  std::string s = "[";
-  for (int64_t i = 0; i < t.dim(); ++i) s += (i ? ", " : "") + std::to_string(t.size(i));
-  return s + "]";
-}
 void check_2d(const char* what, const torch::Tensor& t, int64_t dim) {
   if (!t.defined() || t.dim() != 2 || t.size(1) != dim) {
     throw std::invalid_argument(std::string("critic: expected ") + what + " of shape [B, " + std::to_string(dim) +

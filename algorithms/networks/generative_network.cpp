@@ -1,4 +1,5 @@
 #include "algorithms/networks/generative_network.h"
+#include "common/tensor_shape.h"
 
 #include <stdexcept>
 #include <string>
@@ -31,13 +32,6 @@ GenerativeNetworkImpl::GenerativeNetworkImpl(int64_t action_dim, int64_t state_d
 }
 
 namespace {
-
-std::string shape_of(const torch::Tensor& t) {
-  if (!t.defined()) return "(undefined)";
-  std::string s = "[";
-  for (int64_t i = 0; i < t.dim(); ++i) s += (i ? ", " : "") + std::to_string(t.size(i));
-  return s + "]";
-}
 
 // Evaluates forward() at grid point `index`; what a backbone without its own fast path gets.
 class ForwardPreparedNetwork : public PreparedNetwork {

@@ -1,4 +1,5 @@
 #include "algorithms/training/checkpoint.h"
+#include "common/tensor_shape.h"
 
 #include <ATen/Context.h>
 #include <torch/cuda.h>
@@ -32,12 +33,6 @@ std::string key_of(const std::string& name) {
   return "e_" + key;
 }
 
-std::string shape_text(const torch::Tensor& t) {
-  std::ostringstream s;
-  s << t.sizes();
-  return s.str();
-}
-
 // Module::load would silently resize a parameter whose shape differs (it uses Tensor::set_), so
 // parameters and buffers are read one by one, checked, and copied into the existing tensors
 // (which also keeps optimisers pointing at the same tensors).
@@ -53,7 +48,7 @@ void load_module_checked(torch::nn::Module& module, torch::serialize::InputArchi
       torch::Tensor& target = entry.value();
       if (stored.sizes() != target.sizes()) {
         throw std::runtime_error(std::string(is_buffer ? "buffer" : "parameter") + " '" + prefix + entry.key() +
-                                 "' has shape " + shape_text(stored) + " in the checkpoint but " + shape_text(target) +
+                                 "' has shape " + shape_of(stored) + " in the checkpoint but " + shape_of(target) +
                                  " in the module");
       }
       target.copy_(stored);

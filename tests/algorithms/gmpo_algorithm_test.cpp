@@ -269,7 +269,9 @@ TEST(Gmpo, ResumedTrainerRunEndsBitIdenticalToUninterruptedRun) {
     EXPECT_EQ(ja["step"], jb["step"]);
     for (const char* key : {"loss", "q_loss"}) {
       ASSERT_EQ(ja.contains(key), jb.contains(key)) << key;
-      if (ja.contains(key)) EXPECT_EQ(ja.at(key).dump(), jb.at(key).dump()) << key;
+      if (ja.contains(key)) {
+        EXPECT_EQ(ja.at(key).dump(), jb.at(key).dump()) << key;
+      }
     }
     ++lines;
   }
