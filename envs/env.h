@@ -91,6 +91,11 @@ class Env {
 
   // Re-seeds this instance's RNG; the next reset() draws its noise from the new sequence.
   virtual void seed(std::uint64_t seed) = 0;
+  // The RNG's position as text, and back: a checkpoint of a run that resets envs (online RL) stores
+  // it so that the resumed run draws the same reset noise. set_rng_state throws std::invalid_argument
+  // for text that rng_state() did not produce.
+  virtual std::string rng_state() const = 0;
+  virtual void set_rng_state(const std::string& state) = 0;
   // mj_resetData, reset noise from the instance's RNG, mj_forward; writes obs_dim values.
   virtual void reset_into(double* obs) = 0;
   // Clips the action to [-1, 1], applies it for frame_skip mj_step calls and writes the new

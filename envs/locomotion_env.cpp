@@ -59,6 +59,20 @@ EnvDescription LocomotionEnv::describe() const {
   return d;
 }
 
+std::string LocomotionEnv::rng_state() const {
+  std::ostringstream out;
+  out << rng_.engine();
+  return out.str();
+}
+
+void LocomotionEnv::set_rng_state(const std::string& state) {
+  std::istringstream in(state);
+  std::mt19937_64 engine;
+  in >> engine;
+  if (in.fail()) throw std::invalid_argument(spec_.id + ": not an RNG state: '" + state.substr(0, 40) + "...'");
+  rng_.engine() = engine;
+}
+
 void LocomotionEnv::reset_into(double* obs) {
   const mjModel* m = model_.get();
   mj_resetData(m, data_);  // qpos = qpos0, qvel = 0, time = 0

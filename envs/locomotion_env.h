@@ -23,6 +23,8 @@ class LocomotionEnv : public Env {
   const EnvSpec& spec() const override { return spec_; }
   EnvDescription describe() const override;
   void seed(std::uint64_t seed) override { rng_.seed(seed); }
+  std::string rng_state() const override;
+  void set_rng_state(const std::string& state) override;
   void reset_into(double* obs) override;
   StepResult step(const double* action, double* obs) override;
   int elapsed_steps() const override { return elapsed_steps_; }

@@ -303,6 +303,25 @@ TEST(LocomotionEnv, SameSeedSameTrajectoryBitForBit) {
   }
 }
 
+TEST(LocomotionEnv, RngStateRoundTripRepeatsTheResetNoise) {
+  for (const char* id : kIds) {
+    auto env = make_env(id, EnvOptions{});
+    env->seed(11);
+    env->reset();
+    const std::string saved = env->rng_state();
+    const auto first = env->reset();
+    env->reset();  // moves the RNG on
+    env->set_rng_state(saved);
+    EXPECT_EQ(env->reset(), first) << id;
+    try {
+      env->set_rng_state("not a state");
+      ADD_FAILURE() << id << ": no error";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string(id) + ": not an RNG state"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(LocomotionEnv, OutOfRangeActionsAreClipped) {
   for (const char* id : kIds) {
     auto clipped = make_env(id), wild = make_env(id);
