@@ -1,5 +1,7 @@
 // `grl dataset info <id|path>`: what a dataset holds and whether it is the genuine D4RL download.
 // `grl dataset convert <minari id|path> --out file.hdf5`: any dataset into the D4RL layout.
+// `grl dataset make <native id>... [--out file] [--force]`: records our own datasets (benchmark/native_datasets.h).
+// `grl dataset list`: the native datasets, and which are made.
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
@@ -7,6 +9,7 @@
 #include <sstream>
 
 #include "apps/command.h"
+#include "benchmark/native_datasets.h"
 #include "common/tensor_shape.h"
 #include "datasets/d4rl_file.h"
 #include "datasets/d4rl_transitions.h"
@@ -26,6 +29,9 @@ struct DatasetOptions {
   std::string env;
   std::string out;
   int gzip = 4;
+  std::vector<std::string> make_ids;
+  bool force = false;
+  int env_threads = 1;
 };
 
 std::string megabytes(std::uintmax_t bytes) {
@@ -42,12 +48,12 @@ std::string fixed(double value, int digits = 2) {
 }
 
 void print_array(const std::string& key, const torch::Tensor& t) {
-  std::cout << "  " << std::left << std::setw(34) << key << std::setw(16) << numpy_shape_of(t) << dtype_name(t) << "\n";
+  std::cout << "  " << std::left << std::setw(40) << key << std::setw(16) << numpy_shape_of(t) << dtype_name(t) << "\n";
 }
 
 void print_metadata(const std::string& key, const MetadataValue& value) {
   if (const auto* t = std::get_if<torch::Tensor>(&value)) return print_array("metadata/" + key, *t);
-  std::cout << "  " << std::left << std::setw(34) << ("metadata/" + key);
+  std::cout << "  " << std::left << std::setw(40) << ("metadata/" + key);
   if (const auto* s = std::get_if<std::string>(&value)) {
     std::string shown = s->size() > 60 ? s->substr(0, 57) + "..." : *s;
     for (char& c : shown)
@@ -69,6 +75,7 @@ std::optional<envs::EnvSpec> chosen_env(const DatasetOptions& options, const Dat
 }
 
 int run_info(const DatasetOptions& options) {
+  benchmark::ensure_native_dataset(options.name, options.env_threads);
   const DatasetLocation location = locate_dataset(options.name);
   const std::string label = location.file.string();
   std::optional<envs::EnvSpec> env = chosen_env(options, location);
@@ -154,6 +161,7 @@ int run_info(const DatasetOptions& options) {
 }
 
 int run_convert(const DatasetOptions& options) {
+  benchmark::ensure_native_dataset(options.name, options.env_threads);
   const DatasetLocation location = locate_dataset(options.name);
   const std::optional<envs::EnvSpec> env = chosen_env(options, location);
   D4rlFile file;
@@ -173,9 +181,45 @@ int run_convert(const DatasetOptions& options) {
   return 0;
 }
 
+int run_make(const DatasetOptions& options) {
+  if (!options.out.empty() && options.make_ids.size() != 1)
+    throw std::invalid_argument("--out names one file: give one dataset id with it");
+  for (const auto& id : options.make_ids) {
+    const auto spec = benchmark::find_native_dataset(id);
+    if (!spec) {
+      std::string known;
+      for (const auto& s : benchmark::native_dataset_specs()) known += "\n  " + s.id;
+      throw DatasetError("'" + id + "' is not a native dataset; the native datasets are:" + known);
+    }
+    const std::filesystem::path out = options.out.empty() ? benchmark::native_dataset_path(*spec) : std::filesystem::path(options.out);
+    if (std::filesystem::exists(out) && !options.force) {
+      std::cout << id << ": " << out.string() << " exists (--force makes it again)\n";
+      continue;
+    }
+    const auto made = benchmark::make_native_dataset(*spec, out, options.env_threads);
+    std::cout << "made " << id << ": " << out.string() << "\n  " << made.transitions << " rows, " << made.episodes
+              << " complete episodes, return " << fixed(made.return_mean) << " +- " << fixed(made.return_std)
+              << " (normalised " << fixed(made.score_mean) << "), " << megabytes(std::filesystem::file_size(out)) << ", "
+              << fixed(made.seconds, 1) << " s\n";
+  }
+  return 0;
+}
+
+int run_list() {
+  std::cout << std::left << std::setw(40) << "native dataset" << std::setw(12) << "rows" << "made\n";
+  for (const auto& spec : benchmark::native_dataset_specs()) {
+    const auto path = benchmark::native_dataset_path(spec);
+    std::string rows = spec.kind == "medium-replay" ? "(replay)" : std::to_string(spec.transitions * spec.parts.size());
+    std::cout << std::left << std::setw(40) << spec.id << std::setw(12) << rows
+              << (std::filesystem::exists(path) ? path.string() : std::string("no")) << "\n";
+  }
+  std::cout << "folder: " << datasets::native_search_dirs().front().string() << " (GRL_DATASET_DIR)\n";
+  return 0;
+}
+
 std::function<int()> add_dataset(CLI::App& parent, GlobalOptions&) {
   auto options = std::make_shared<DatasetOptions>();
-  auto* dataset = parent.add_subcommand("dataset", "inspect and convert offline datasets (D4RL, Minari)");
+  auto* dataset = parent.add_subcommand("dataset", "inspect, convert and make offline datasets (D4RL, Minari, native)");
   dataset->require_subcommand(1);
   auto* info = dataset->add_subcommand("info", "transitions, episodes, dims, dtypes, returns, and whether it is genuine D4RL");
   info->add_option("dataset", options->name, "D4RL id (hopper-medium-v2), Minari id (mujoco/hopper/medium-v0) or path")
@@ -186,7 +230,18 @@ std::function<int()> add_dataset(CLI::App& parent, GlobalOptions&) {
   convert->add_option("--out", options->out, "output .hdf5 file (written to a temporary file, then renamed)")->required();
   convert->add_option("--gzip", options->gzip, "gzip level 0-9 (0: uncompressed)")->check(CLI::Range(0, 9))->capture_default_str();
   convert->add_option("--env", options->env, "environment to check dimensions against (default: from the name)");
-  return [options, info] { return info->parsed() ? run_info(*options) : run_convert(*options); };
+  auto* make = dataset->add_subcommand("make", "record native datasets (hopper-medium-native-v0, ...) from the shipped policies");
+  make->add_option("ids", options->make_ids, "native dataset ids (grl dataset list shows them)")->required();
+  make->add_option("--out", options->out, "output file (default: in GRL_DATASET_DIR or ~/.grl/datasets)");
+  make->add_flag("--force", options->force, "make it again when the file exists");
+  make->add_option("--env-threads", options->env_threads, "threads stepping the envs")->check(CLI::PositiveNumber)->capture_default_str();
+  dataset->add_subcommand("list", "the native datasets and where they are made");
+  return [options, info, convert, make] {
+    if (info->parsed()) return run_info(*options);
+    if (convert->parsed()) return run_convert(*options);
+    if (make->parsed()) return run_make(*options);
+    return run_list();
+  };
 }
 
 }  // namespace

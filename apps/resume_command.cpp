@@ -7,6 +7,7 @@
 #include "algorithms/evaluation/run_config.h"
 #include "algorithms/training/checkpoint.h"
 #include "apps/command.h"
+#include "benchmark/native_datasets.h"
 #include "common/run_directory.h"
 
 namespace grl::cli {
@@ -20,6 +21,7 @@ int run_resume(const std::string& path, const GlobalOptions& global) {
                                                   latest.string() + " (stored config)")
                               : config::load_file(directory.config_path().string());
   evaluation::RunConfig config = evaluation::parse_run_config(source);
+  benchmark::ensure_native_dataset(config.dataset);
   evaluation::PreparedRun run = evaluation::prepare_training_run(std::move(config), global.runtime.device);
   if (!std::filesystem::exists(latest)) std::cerr << "no checkpoint yet in " << path << ": starting from the beginning\n";
   const auto outcome = evaluation::train_prepared_run(run, directory, evaluation::stop_on_signals());

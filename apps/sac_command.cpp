@@ -2,6 +2,7 @@
 //                [--runs-dir runs] [key=value ...]`
 // `grl sac resume runs/<name>`
 // `grl sac export-replay runs/<name> --steps M --out file.hdf5`
+// `grl sac select-policies runs/<name> --out benchmark/policies [--episodes 100]`
 // Online SAC on a native env (baselines/sac/sac.h): actor snapshots in runs/<name>/snapshots, a
 // resumable checkpoint in runs/<name>/checkpoints/latest.pt; export-replay writes the first M rows
 // of the run's replay buffer as a D4RL-layout file (a "medium-replay" dataset).
@@ -11,6 +12,7 @@
 #include "apps/command.h"
 #include "baselines/sac/replay_buffer.h"
 #include "baselines/sac/sac.h"
+#include "benchmark/native_datasets.h"
 #include "common/config.h"
 #include "common/run_directory.h"
 #include "datasets/d4rl_file.h"
@@ -71,8 +73,7 @@ int run_export_replay(const std::string& path, std::int64_t steps, const std::st
   const envs::EnvSpec& spec = envs::env_spec(config.env);
   const auto latest = directory.checkpoints_dir() / "latest.pt";
   const training::CheckpointReader checkpoint(latest);
-  sac::ReplayBuffer buffer(config.replay_capacity > 0 ? config.replay_capacity : config.total_steps + config.num_envs,
-                           spec.obs_dim, spec.act_dim, spec.nq, spec.nv);
+  sac::ReplayBuffer buffer(sac::replay_capacity(config), spec.obs_dim, spec.act_dim, spec.nq, spec.nv);
   buffer.load(checkpoint, "replay");
   datasets::D4rlFile file = buffer.to_d4rl(steps);
   file.metadata["algorithm"] = std::string("SAC (replay buffer)");
@@ -82,6 +83,18 @@ int run_export_replay(const std::string& path, std::int64_t steps, const std::st
   file.metadata["generator"] = std::string("grl sac export-replay");
   datasets::write_d4rl_file(out, file);
   std::cout << "wrote " << out << ": the first " << steps << " replay rows of " << path << "\n";
+  return 0;
+}
+
+int run_select_policies(const std::string& path, const std::string& out, int episodes) {
+  const auto chosen = benchmark::select_behaviour_policies(path, out, episodes);
+  for (const auto& info : chosen) {
+    const envs::EnvSpec& spec = envs::env_spec(info.env);
+    std::cout << info.source << ": step " << info.step << ", return " << info.return_stochastic << " sampled (normalised "
+              << envs::normalized_score(spec, info.return_stochastic) << "), " << info.return_deterministic
+              << " deterministic, over " << info.evaluation_episodes << " episodes\n";
+  }
+  std::cout << "wrote " << out << "/" << chosen.front().env << "-{random,medium,expert}.pt\n";
   return 0;
 }
 
@@ -111,9 +124,18 @@ std::function<int()> add_sac(CLI::App& parent, GlobalOptions&) {
   export_replay->add_option("--steps", *export_steps, "rows (env steps) to write")->required()->check(CLI::PositiveNumber);
   export_replay->add_option("--out", *export_out, "output .hdf5 file")->required();
 
+  auto select_path = std::make_shared<std::string>();
+  auto select_out = std::make_shared<std::string>("benchmark/policies");
+  auto select_episodes = std::make_shared<int>(100);
+  auto* select = sac_app->add_subcommand("select-policies", "choose the random, medium and expert actors of a SAC run");
+  select->add_option("run", *select_path, "run directory")->required()->check(CLI::ExistingDirectory);
+  select->add_option("--out", *select_out, "folder for <env>-{random,medium,expert}.pt")->capture_default_str();
+  select->add_option("--episodes", *select_episodes, "evaluation episodes per candidate")->check(CLI::PositiveNumber)->capture_default_str();
+
   return [=] {
     if (train->parsed()) return run_sac_train(*train_options);
     if (resume->parsed()) return run_sac_resume(*resume_path);
+    if (select->parsed()) return run_select_policies(*select_path, *select_out, *select_episodes);
     return run_export_replay(*export_path, *export_steps, *export_out);
   };
 }

@@ -6,6 +6,7 @@
 
 #include "algorithms/evaluation/run_config.h"
 #include "apps/command.h"
+#include "benchmark/native_datasets.h"
 #include "common/run_directory.h"
 
 namespace grl::cli {
@@ -32,6 +33,7 @@ int run_train(const TrainOptions& options, const GlobalOptions& global) {
   evaluation::RunConfig config = evaluation::parse_run_config(source, options.algorithm);
   if (config.dataset.empty()) throw config::ConfigError(options.preset + ": no dataset: give `dataset:` or --dataset");
 
+  benchmark::ensure_native_dataset(config.dataset);
   const std::string name =
       options.name.empty() ? timestamped_run_name(config.algorithm + "-" + evaluation::run_env(config).id) : options.name;
   evaluation::PreparedRun run = evaluation::prepare_training_run(std::move(config), global.runtime.device);

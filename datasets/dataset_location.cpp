@@ -36,6 +36,7 @@ std::string looked_list(const std::vector<std::filesystem::path>& paths) {
 }  // namespace
 
 std::vector<std::filesystem::path> d4rl_search_dirs() { return search_dirs("D4RL_DATASET_DIR", home() / ".d4rl" / "datasets"); }
+std::vector<std::filesystem::path> native_search_dirs() { return search_dirs("GRL_DATASET_DIR", home() / ".grl" / "datasets"); }
 std::vector<std::filesystem::path> minari_search_dirs() {
   return search_dirs("MINARI_DATASETS_PATH", home() / ".minari" / "datasets");
 }
@@ -89,7 +90,7 @@ DatasetLocation locate_dataset(const std::string& name) {
   }
   if (auto id = envs::try_parse_dataset_id(name)) {
     std::vector<std::filesystem::path> looked;
-    for (const auto& dir : d4rl_search_dirs()) {
+    for (const auto& dir : id->native ? native_search_dirs() : d4rl_search_dirs()) {
       looked.push_back(dir / id->d4rl_file_name());
       if (is_file(looked.back())) {
         location.file = looked.back();
@@ -97,6 +98,10 @@ DatasetLocation locate_dataset(const std::string& name) {
         location.env = envs::env_spec(id->env);
         return location;
       }
+    }
+    if (id->native) {
+      throw DatasetError("native dataset '" + name + "' not made yet; looked for" + looked_list(looked) +
+                         "\nMake it with `grl dataset make " + name + "` (GRL_DATASET_DIR sets the folder).");
     }
     throw DatasetError("dataset '" + name + "' not found; looked for" + looked_list(looked) +
                        "\nPut the D4RL file there or set D4RL_DATASET_DIR to the folder that holds " + id->d4rl_file_name() +

@@ -22,11 +22,15 @@ struct DatasetLocation {
 
 // $D4RL_DATASET_DIR (when set), then ~/.d4rl/datasets.
 std::vector<std::filesystem::path> d4rl_search_dirs();
+// Our own (native) datasets: $GRL_DATASET_DIR (when set), then ~/.grl/datasets; `grl dataset make`
+// writes to the first.
+std::vector<std::filesystem::path> native_search_dirs();
 // $MINARI_DATASETS_PATH (when set), then ~/.minari/datasets.
 std::vector<std::filesystem::path> minari_search_dirs();
 
 // Resolves in this order: an existing file (format from its contents) or Minari dataset folder;
-// a D4RL id, looked up as <dir>/<env>_<kind>-<version>.hdf5 in d4rl_search_dirs(); a Minari id,
+// a D4RL id, looked up as <dir>/<env>_<kind>-<version>.hdf5 in d4rl_search_dirs() (a native id in
+// native_search_dirs(), as <env>_<kind>_native[_<N>k]-<version>.hdf5); a Minari id,
 // looked up as <root>/<id>/data/main_data.hdf5. Throws DatasetError saying every place it looked
 // and which environment variable sets the folder.
 DatasetLocation locate_dataset(const std::string& name);

@@ -42,6 +42,20 @@ std::optional<DatasetId> try_parse_dataset_id(const std::string& text) {
     if (c < '0' || c > '9') return std::nullopt;
   std::string rest = text.substr(0, dash_v);
   bool native = false;
+  std::int64_t transitions = 0;
+  // A small native variant ends in "-native-<N>k".
+  if (const auto last = rest.rfind('-'); last != std::string::npos && rest.size() > last + 2 && rest.back() == 'k') {
+    const std::string digits = rest.substr(last + 1, rest.size() - last - 2);
+    const bool numeric = !digits.empty() && digits.find_first_not_of("0123456789") == std::string::npos;
+    const std::string before = rest.substr(0, last);
+    const std::string native_suffix = "-native";
+    if (numeric && before.size() > native_suffix.size() &&
+        before.compare(before.size() - native_suffix.size(), native_suffix.size(), native_suffix) == 0) {
+      transitions = std::stoll(digits) * 1000;
+      if (transitions == 0) return std::nullopt;
+      rest = before;
+    }
+  }
   const std::string native_suffix = "-native";
   if (rest.size() > native_suffix.size() && rest.compare(rest.size() - native_suffix.size(), native_suffix.size(), native_suffix) == 0) {
     native = true;
@@ -52,7 +66,7 @@ std::optional<DatasetId> try_parse_dataset_id(const std::string& text) {
   const std::string env = rest.substr(0, dash), kind = rest.substr(dash + 1);
   if (!find_env_spec(env)) return std::nullopt;
   for (const auto& k : kKinds)
-    if (k == kind) return DatasetId{env, kind, version, native};
+    if (k == kind) return DatasetId{env, kind, version, native, transitions};
   return std::nullopt;
 }
 
@@ -62,16 +76,28 @@ DatasetId parse_dataset_id(const std::string& text) {
   for (const auto& k : kKinds) kinds += (kinds.empty() ? "" : ", ") + k;
   throw std::invalid_argument("'" + text + "' is not a dataset id: expected <env>-<kind>-v<N> with env one of "
                               "halfcheetah, hopper, walker2d, ant and kind one of " + kinds +
-                              " (native datasets: <env>-<kind>-native-v<N>)");
+                              " (native datasets: <env>-<kind>-native-v<N>, small variants <env>-<kind>-native-<N>k-v<N>)");
 }
 
-std::string DatasetId::to_string() const { return env + "-" + kind + (native ? "-native-" : "-") + version; }
+namespace {
+
+std::string size_tag(std::int64_t transitions) {
+  return transitions > 0 ? std::to_string(transitions / 1000) + "k" : std::string();
+}
+
+}  // namespace
+
+std::string DatasetId::to_string() const {
+  if (!native) return env + "-" + kind + "-" + version;
+  return env + "-" + kind + "-native-" + (transitions > 0 ? size_tag(transitions) + "-" : "") + version;
+}
 
 std::string DatasetId::d4rl_file_name() const {
   std::string k = kind;
   for (char& c : k)
     if (c == '-') c = '_';
-  return env + "_" + k + (native ? "_native-" : "-") + version + ".hdf5";
+  if (!native) return env + "_" + k + "-" + version + ".hdf5";
+  return env + "_" + k + "_native" + (transitions > 0 ? "_" + size_tag(transitions) : "") + "-" + version + ".hdf5";
 }
 
 double normalized_score(const EnvSpec& spec, double episode_return) {

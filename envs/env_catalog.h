@@ -2,6 +2,7 @@
 // scores, and how dataset ids map to environments. Plain data; no MuJoCo, no LibTorch.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,15 +29,18 @@ const EnvSpec& env_spec(const std::string& id);
 std::optional<EnvSpec> find_env_spec(const std::string& id);
 
 // A parsed dataset id: "hopper-medium-replay-v2" -> {env "hopper", kind "medium-replay", version "v2"}.
-// Native datasets ("hopper-medium-native-v0") have native = true.
+// Native datasets ("hopper-medium-native-v0") have native = true; their small variants
+// ("hopper-medium-native-50k-v0") also give the number of transitions.
 struct DatasetId {
   std::string env;
   std::string kind;     // random, medium, medium-replay, medium-expert, expert, full-replay
   std::string version;  // "v0", "v1", "v2"
   bool native = false;
+  std::int64_t transitions = 0;  // native small variants: "-native-50k" -> 50000; 0 otherwise
 
   std::string to_string() const;
-  // D4RL's file name: hopper_medium_replay-v2.hdf5 (underscores inside, hyphen before the version).
+  // D4RL's file name: hopper_medium_replay-v2.hdf5 (underscores inside, hyphen before the version);
+  // native ones hopper_medium_native-v0.hdf5, hopper_medium_native_50k-v0.hdf5.
   std::string d4rl_file_name() const;
 };
 

@@ -166,7 +166,10 @@ void save_actor_file(const std::filesystem::path& path, const networks::TanhGaus
   out.integer("step", info.step);
   out.real("return_deterministic", info.return_deterministic);
   out.real("return_stochastic", info.return_stochastic);
+  out.integer("evaluation_episodes", info.evaluation_episodes);
   out.text("actor_config", config::to_yaml(actor.config()));
+  out.text("training_config", info.training_config);
+  out.text("source", info.source);
   out.integer("state_dim", actor.state_dim());
   out.integer("action_dim", actor.action_dim());
   out.save(path);
@@ -183,6 +186,10 @@ std::pair<networks::TanhGaussianActor, ActorFileInfo> load_actor_file(const std:
   info.return_deterministic = in.real("return_deterministic");
   info.return_stochastic = in.real("return_stochastic");
   info.actor_config = in.text("actor_config");
+  // Snapshots written before these entries existed lack them.
+  if (in.has("evaluation_episodes")) info.evaluation_episodes = static_cast<int>(in.integer("evaluation_episodes"));
+  if (in.has("training_config")) info.training_config = in.text("training_config");
+  if (in.has("source")) info.source = in.text("source");
   const auto actor_config = config::parse<networks::TanhGaussianActorConfig>(
       config::load_text(info.actor_config, path.string() + " (actor_config)"));
   networks::TanhGaussianActor actor(in.integer("state_dim"), in.integer("action_dim"), actor_config);
@@ -234,7 +241,7 @@ struct SacRun {
 
   SacRun(const SacConfig& c, const RunDirectory& d, const envs::EnvSpec& s)
       : config(c), directory(d), spec(s), agent(c, s.obs_dim, s.act_dim),
-        buffer(c.replay_capacity > 0 ? c.replay_capacity : c.total_steps + c.num_envs, s.obs_dim, s.act_dim, s.nq, s.nv),
+        buffer(replay_capacity(c), s.obs_dim, s.act_dim, s.nq, s.nv),
         envs(s.id, env_options(c)), evaluator(s.id, eval_options(c)) {}
 
   std::filesystem::path checkpoint_path() const { return directory.checkpoints_dir() / "latest.pt"; }
@@ -290,7 +297,14 @@ struct SacRun {
     std::cerr << "sac " << spec.id << " step " << step << ": return " << det.return_mean << " (deterministic), "
               << sto.return_mean << " (sampled)\n";
     if (snapshot) {
-      ActorFileInfo info{spec.id, step, det.return_mean, sto.return_mean, ""};
+      ActorFileInfo info;
+      info.env = spec.id;
+      info.step = step;
+      info.return_deterministic = det.return_mean;
+      info.return_stochastic = sto.return_mean;
+      info.evaluation_episodes = config.eval_episodes;
+      info.training_config = config::to_yaml(config);
+      info.source = "grl sac snapshot of " + directory.path().filename().string() + " at step " + std::to_string(step);
       std::filesystem::create_directories(directory.path() / "snapshots");
       save_actor_file(directory.path() / "snapshots" / ("actor-" + std::to_string(step) + ".pt"), *agent.actor, info);
     }

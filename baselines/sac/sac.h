@@ -59,6 +59,11 @@ struct SacConfig {
   void visit(V& v);
 };
 
+// Rows the run's replay buffer holds: replay_capacity, or the whole run when that is 0.
+inline std::int64_t replay_capacity(const SacConfig& c) {
+  return c.replay_capacity > 0 ? c.replay_capacity : c.total_steps + c.num_envs;
+}
+
 // --- The losses, on plain tensors ([B] or [B, 1]).
 // r + discount (1 - terminal) (next_min_q - alpha next_log_prob), without gradient.
 torch::Tensor soft_td_target(const torch::Tensor& rewards, const torch::Tensor& terminals, const torch::Tensor& next_min_q,
@@ -111,9 +116,12 @@ class SacPolicy : public training::Policy {
 struct ActorFileInfo {
   std::string env;
   std::int64_t step = 0;               // env steps of training when the snapshot was taken
-  double return_deterministic = 0;     // mean return over the snapshot's evaluation episodes
+  double return_deterministic = 0;     // mean return over the evaluation episodes
   double return_stochastic = 0;        // ... acting with sampled actions (as data is collected)
-  std::string actor_config;            // TanhGaussianActorConfig as YAML
+  int evaluation_episodes = 0;         // how many episodes those means are over
+  std::string actor_config;            // TanhGaussianActorConfig as YAML (filled in by save_actor_file)
+  std::string training_config;         // the SAC run's config (SacConfig YAML), when known
+  std::string source;                  // where the actor came from, in words
 };
 void save_actor_file(const std::filesystem::path& path, const networks::TanhGaussianActorImpl& actor,
                      const ActorFileInfo& info);

@@ -21,8 +21,9 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "info failed (${rc}): ${err}")
 endif()
 foreach(expected "format       D4RL layout" "genuine      no" "env          hopper (obs 11, act 3)" "rows         95"
-                 "observations                      (95, 11)        float64" "actions                           (95, 3)         float32"
-                 "terminals                         (95,)           bool" "next_observations" "metadata/minari_dataset_id"
+                 "observations                            (95, 11)        float64"
+                 "actions                                 (95, 3)         float32"
+                 "terminals                               (95,)           bool" "next_observations" "metadata/minari_dataset_id"
                  "transitions  93 " "episodes     3 complete (2 terminals, 1 timeouts)"
                  "returns      mean 36.72  std 8.25  min 28.00  max 47.80" "normalised   mean 1.75")
   string(FIND "${info}" "${expected}" at)

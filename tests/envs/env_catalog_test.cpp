@@ -18,6 +18,16 @@ TEST(EnvCatalog, DatasetIdsMapToEnvsAndFileNames) {
   EXPECT_TRUE(native.native);
   EXPECT_EQ(native.kind, "medium");
   EXPECT_EQ(native.to_string(), "halfcheetah-medium-native-v0");
+  EXPECT_EQ(native.transitions, 0);
+  const auto small = parse_dataset_id("hopper-medium-expert-native-50k-v0");
+  EXPECT_TRUE(small.native);
+  EXPECT_EQ(small.kind, "medium-expert");
+  EXPECT_EQ(small.transitions, 50000);
+  EXPECT_EQ(small.to_string(), "hopper-medium-expert-native-50k-v0");
+  EXPECT_EQ(small.d4rl_file_name(), "hopper_medium_expert_native_50k-v0.hdf5");
+  EXPECT_EQ(native.d4rl_file_name(), "halfcheetah_medium_native-v0.hdf5");
+  EXPECT_FALSE(try_parse_dataset_id("hopper-medium-native-0k-v0"));
+  EXPECT_FALSE(try_parse_dataset_id("hopper-medium-50k-v0"));  // a size only after "native"
 
   EXPECT_EQ(parse_dataset_id("walker2d-medium-expert-v2").kind, "medium-expert");
   EXPECT_FALSE(try_parse_dataset_id("hopper-mediocre-v2"));

@@ -1,0 +1,52 @@
+# The native-dataset path end to end, as a user regenerating our datasets walks it: `grl sac train`
+# (a tiny run), `grl sac select-policies` into a policy folder, `grl dataset make` of a small native
+# dataset from those policies, `grl dataset info` of it by id, `grl dataset list`, and the error for an
+# id that is not a native dataset.
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK})
+set(ENV{GRL_POLICY_DIR} ${WORK}/policies)
+set(ENV{GRL_DATASET_DIR} ${WORK}/datasets)
+
+function(run_ok out_var)
+  execute_process(COMMAND ${ARGN} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
+  endif()
+  set(${out_var} "${out}" PARENT_SCOPE)
+endfunction()
+
+function(expect_in text expected)
+  string(FIND "${text}" "${expected}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "output lacks '${expected}':\n${text}")
+  endif()
+endfunction()
+
+run_ok(trained ${GRL} sac train --env hopper --steps 600 --seed 3 --name sac-tiny --runs-dir ${WORK}/runs
+       learning_starts=100 batch_size=16 actor.hidden=[16,16] critic.hidden=[16,16] eval_episodes=2
+       eval_every=200 snapshot_every=200 checkpoint_every=300)
+expect_in("${trained}" "finished: ${WORK}/runs/sac-tiny")
+run_ok(selected ${GRL} sac select-policies ${WORK}/runs/sac-tiny --out ${WORK}/policies --episodes 2)
+expect_in("${selected}" "chosen as expert")
+expect_in("${selected}" "wrote ${WORK}/policies/hopper-{random,medium,expert}.pt")
+
+run_ok(made ${GRL} dataset make hopper-medium-native-50k-v0)
+expect_in("${made}" "made hopper-medium-native-50k-v0: ${WORK}/datasets/hopper_medium_native_50k-v0.hdf5")
+expect_in("${made}" "50000 rows")
+run_ok(again ${GRL} dataset make hopper-medium-native-50k-v0)
+expect_in("${again}" "exists (--force makes it again)")
+
+run_ok(info ${GRL} dataset info hopper-medium-native-50k-v0)
+foreach(expected "rows         50000" "infos/action_log_probs" "metadata/policy/last_fc_log_std/weight"
+                 "metadata/dataset_id                     \"hopper-medium-native-50k-v0\"" "env          hopper")
+  expect_in("${info}" "${expected}")
+endforeach()
+run_ok(listed ${GRL} dataset list)
+expect_in("${listed}" "hopper-medium-native-50k-v0")
+expect_in("${listed}" "${WORK}/datasets/hopper_medium_native_50k-v0.hdf5")
+
+execute_process(COMMAND ${GRL} dataset make hopper-full-replay-native-v0 OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+if(rc EQUAL 0)
+  message(FATAL_ERROR "make of an unknown native id succeeded")
+endif()
+expect_in("${err}" "'hopper-full-replay-native-v0' is not a native dataset; the native datasets are:")
