@@ -9,6 +9,7 @@
 #include "algorithms/evaluation/evaluator.h"
 #include "baselines/sac/replay_buffer.h"
 #include "benchmark/episode_collector.h"
+#include "common/atomic_file.h"
 #include "common/config.h"
 #include "common/data_files.h"
 #include "common/run_directory.h"
@@ -29,13 +30,6 @@ std::uint64_t kind_seed(const std::string& kind) {
   if (kind == "random") return 0;
   if (kind == "medium") return 1;
   return 2;  // expert
-}
-
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 datasets::D4rlFile concatenate(const std::vector<datasets::D4rlFile>& parts) {
@@ -219,7 +213,7 @@ void ensure_native_dataset(const std::string& name, int threads) {
 std::vector<sac::ActorFileInfo> select_behaviour_policies(const std::filesystem::path& run_dir,
                                                           const std::filesystem::path& out_dir, int episodes) {
   const RunDirectory run = RunDirectory::open(run_dir);
-  const std::string training_config = read_text(run.config_path());
+  const std::string training_config = read_file(run.config_path());
   const auto config = config::parse<sac::SacConfig>(config::load_text(training_config, run.config_path().string()));
   struct Candidate {
     std::filesystem::path file;

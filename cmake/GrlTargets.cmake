@@ -55,8 +55,13 @@ function(grl_add_test_suite folder)
   target_include_directories(${target} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
   grl_set_warnings(${target})
   grl_use_torch(${target})
+  # Tests that drive the command line (the benchmark runner starts `grl bench cell` processes) find
+  # the binary in GRL_BINARY.
+  if(TARGET grl)
+    add_dependencies(${target} grl)
+  endif()
   gtest_discover_tests(${target}
     WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}
-    PROPERTIES ENVIRONMENT "GRL_TEST_TMPDIR=${CMAKE_CURRENT_BINARY_DIR}/tmp"
+    PROPERTIES ENVIRONMENT "GRL_TEST_TMPDIR=${CMAKE_CURRENT_BINARY_DIR}/tmp;GRL_BINARY=${PROJECT_BINARY_DIR}/grl"
     DISCOVERY_TIMEOUT 60)
 endfunction()

@@ -186,6 +186,35 @@ class Reader {
     child.finish();
   }
 
+  // A list of sections ("algorithms: [{...}, {...}]"): each item is read into a fresh S (its defaults)
+  // with the key path "<key>[i].<field>" in messages. An absent key leaves `items` as it is.
+  template <class S>
+  void list(const std::string& key, std::vector<S>& items, const std::string& help = "") {
+    known_.push_back(key);
+    const YAML::Node node = map_[key];
+    if (!node) return;
+    consumed_.insert(key);
+    const std::string path = prefix_ + key;
+    if (!node.IsSequence()) {
+      throw ConfigError(detail::location(source_, path, node) + ": key '" + path + "': expected a list of sections, got " +
+                        detail::node_text(node));
+    }
+    std::vector<S> parsed;
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      const std::string item_path = path + "[" + std::to_string(i) + "]";
+      if (!node[i].IsMap()) {
+        throw ConfigError(detail::location(source_, item_path, node[i]) + ": key '" + item_path +
+                          "': expected a section (a map of keys), got " + detail::node_text(node[i]));
+      }
+      S item{};
+      Reader child(source_, node[i], item_path + ".");
+      item.visit(child);
+      child.finish();
+      parsed.push_back(std::move(item));
+    }
+    items = std::move(parsed);
+  }
+
   void finish() const;
 
  private:
@@ -220,6 +249,18 @@ class Writer {
     Writer child(out_);
     const_cast<S&>(sub).visit(child);
     out_ << YAML::EndMap;
+  }
+
+  template <class S>
+  void list(const std::string& key, const std::vector<S>& items, const std::string& help = "") {
+    out_ << YAML::Key << key << YAML::Value << YAML::BeginSeq;
+    for (const auto& item : items) {
+      out_ << YAML::BeginMap;
+      Writer child(out_);
+      const_cast<S&>(item).visit(child);
+      out_ << YAML::EndMap;
+    }
+    out_ << YAML::EndSeq;
   }
 
  private:

@@ -28,6 +28,11 @@ RunDirectory RunDirectory::open(const std::filesystem::path& path) {
   return RunDirectory(path);
 }
 
+RunDirectory RunDirectory::at(const std::filesystem::path& path) {
+  std::filesystem::create_directories(path / "checkpoints");
+  return RunDirectory(path);
+}
+
 void RunDirectory::write_config(const std::string& resolved_yaml) const {
   write_file_atomic(config_path(), resolved_yaml);
 }

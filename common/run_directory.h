@@ -16,6 +16,9 @@ class RunDirectory {
   static RunDirectory create(const std::filesystem::path& root, const std::string& name);
   // Opens an existing run (for resuming or evaluating); it must hold config.yaml.
   static RunDirectory open(const std::filesystem::path& path);
+  // A run folder whose owner decides what it holds (the benchmark's cells: a new cell's folder
+  // already holds its log); created when missing, never refused.
+  static RunDirectory at(const std::filesystem::path& path);
 
   const std::filesystem::path& path() const { return path_; }
   std::filesystem::path config_path() const { return path_ / "config.yaml"; }

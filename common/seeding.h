@@ -15,7 +15,7 @@ void seed_everything(std::uint64_t seed);
 std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream);
 
 // Named streams, so that adding a consumer does not shift the numbers of the others.
-enum class SeedStream : std::uint64_t { torch = 1, env = 2, sampler = 3, evaluation = 4, dataset = 5 };
+enum class SeedStream : std::uint64_t { torch = 1, env = 2, sampler = 3, evaluation = 4, dataset = 5, final_evaluation = 6 };
 inline std::uint64_t derive_seed(std::uint64_t seed, SeedStream stream) {
   return derive_seed(seed, static_cast<std::uint64_t>(stream));
 }

@@ -14,6 +14,8 @@ packages=(
   libssl-dev
   # viewer: Dear ImGui (its backends are compiled from the package's examples), GLFW, OpenGL
   libimgui-dev libglfw3-dev libgl-dev
+  # benchmark reports: plots
+  gnuplot-nox
   # tests, and headless rendering in tests
   libgtest-dev xvfb xauth
 )

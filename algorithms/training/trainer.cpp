@@ -18,6 +18,7 @@ void TrainerConfig::visit(V& v) {
   v.field("checkpoint_every", checkpoint_every, "steps between checkpoints (0: stage ends only)", config::non_negative());
   v.field("eval_every", eval_every, "steps between evaluations (0: stage end only)", config::non_negative());
   v.field("keep_stage_checkpoints", keep_stage_checkpoints, "keep checkpoints/<stage>.pt after each stage");
+  v.field("keep_best", keep_best, "keep checkpoints/best.pt, the best evaluation of the last evaluated stage");
 }
 template void TrainerConfig::visit(config::Reader&);
 template void TrainerConfig::visit(config::Writer&);
@@ -66,21 +67,35 @@ void Trainer::save(std::size_t stage_index, std::int64_t step, const std::filesy
   std::error_code ec;
   const auto bytes = std::filesystem::exists(run_.metrics_path()) ? std::filesystem::file_size(run_.metrics_path(), ec) : 0;
   out.integer("trainer/metrics_bytes", static_cast<std::int64_t>(bytes));
+  out.real("trainer/best_score", best_score_);
   out.text("config", resolved_config_);
   out.global_rng_states();
   algorithm_.save(out);
   out.save(path);
 }
 
-void Trainer::evaluate(const std::string& stage, std::int64_t step, MetricsWriter& metrics) {
+void Trainer::evaluate(std::size_t stage_index, std::int64_t step, MetricsWriter& metrics) {
   if (!evaluate_) return;
+  const std::string& stage = stages_[stage_index].name;
   const Metrics result = with_forked_rng([&] { return evaluate_(algorithm_); });
   metrics.write("eval/" + stage, step, result);
   std::cerr << "eval after " << stage << " step " << step << ": " << format_metrics(result) << "\n";
+  if (!config_.keep_best) return;
+  std::size_t last_evaluated = 0;
+  for (std::size_t i = 0; i < stages_.size(); ++i)
+    if (stages_[i].evaluate) last_evaluated = i;
+  if (stage_index != last_evaluated) return;
+  for (const auto& [name, value] : result) {
+    if (name != "score_mean" || !(value > best_score_)) continue;
+    best_score_ = value;
+    // Saved as "at this step of this stage", like latest.pt, so that it also acts and evaluates alone.
+    save(stage_index, step, best_checkpoint());
+  }
 }
 
 TrainOutcome Trainer::run(const std::function<bool()>& should_stop) {
-  const auto stages = algorithm_.stages();
+  stages_ = algorithm_.stages();
+  const auto& stages = stages_;
   std::size_t stage_index = 0;
   std::int64_t start_step = 0;
 
@@ -88,6 +103,7 @@ TrainOutcome Trainer::run(const std::function<bool()>& should_stop) {
     CheckpointReader in(latest_checkpoint());
     stage_index = static_cast<std::size_t>(in.integer("trainer/stage_index"));
     start_step = in.integer("trainer/step");
+    if (in.has("trainer/best_score")) best_score_ = in.real("trainer/best_score");
     algorithm_.load(in);
     in.global_rng_states();
     const auto bytes = static_cast<std::uintmax_t>(in.integer("trainer/metrics_bytes"));
@@ -116,7 +132,7 @@ TrainOutcome Trainer::run(const std::function<bool()>& should_stop) {
         bar.set_status(format_metrics(m));
       }
       if (stage.evaluate && config_.eval_every > 0 && done % config_.eval_every == 0 && done != stage.steps) {
-        evaluate(stage.name, done, metrics);
+        evaluate(stage_index, done, metrics);
       }
       const bool stop = should_stop && should_stop();
       if (done != stage.steps && (stop || (config_.checkpoint_every > 0 && done % config_.checkpoint_every == 0))) {
@@ -129,7 +145,7 @@ TrainOutcome Trainer::run(const std::function<bool()>& should_stop) {
       }
     }
     bar.finish();
-    if (stage.evaluate) evaluate(stage.name, stage.steps, metrics);
+    if (stage.evaluate) evaluate(stage_index, stage.steps, metrics);
     save(stage_index + 1, 0, latest_checkpoint());
     if (config_.keep_stage_checkpoints) save(stage_index + 1, 0, run_.checkpoints_dir() / (stage.name + ".pt"));
     if (should_stop && should_stop() && stage_index + 1 < stages.size()) return TrainOutcome::interrupted;

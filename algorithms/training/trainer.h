@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <string>
+#include <vector>
 
 #include "algorithms/training/algorithm.h"
 #include "common/metrics.h"
@@ -20,6 +22,7 @@ struct TrainerConfig {
   std::int64_t checkpoint_every = 1000;  // steps between checkpoints (0: only at stage ends)
   std::int64_t eval_every = 0;           // steps between evaluations in evaluated stages (0: stage end only)
   bool keep_stage_checkpoints = true;    // also keep checkpoints/<stage>.pt at the end of each stage
+  bool keep_best = true;                 // also keep checkpoints/best.pt: the best-scoring evaluation of the last evaluated stage
 
   template <class V>
   void visit(V& v);
@@ -40,16 +43,20 @@ class Trainer {
   TrainOutcome run(const std::function<bool()>& should_stop = {});
 
   std::filesystem::path latest_checkpoint() const { return run_.checkpoints_dir() / "latest.pt"; }
+  std::filesystem::path best_checkpoint() const { return run_.checkpoints_dir() / "best.pt"; }
 
  private:
   void save(std::size_t stage_index, std::int64_t step, const std::filesystem::path& path);
-  void evaluate(const std::string& stage, std::int64_t step, MetricsWriter& metrics);
+  void evaluate(std::size_t stage_index, std::int64_t step, MetricsWriter& metrics);
 
   Algorithm& algorithm_;
   RunDirectory run_;
   TrainerConfig config_;
   std::string resolved_config_;
   Evaluate evaluate_;
+  std::vector<Stage> stages_;
+  // The best "score_mean" so far among evaluations of the last evaluated stage (what best.pt holds).
+  double best_score_ = -std::numeric_limits<double>::infinity();
 };
 
 }  // namespace grl::training

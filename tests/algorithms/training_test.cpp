@@ -203,6 +203,30 @@ TEST(Trainer, EvaluationDoesNotChangeTraining) {
   EXPECT_EQ(evals, 9);  // evaluated stage only, every step
 }
 
+TEST(Trainer, BestCheckpointHoldsTheBestScoringEvaluationOfTheLastEvaluatedStage) {
+  grl::testing::TempDir dir;
+  TrainerConfig config;
+  config.eval_every = 3;  // "refine" (9 steps) is evaluated at steps 3, 6 and 9
+  const std::vector<double> scores = {1.0, 5.0, 2.0};
+  std::size_t call = 0;
+  Trainer::Evaluate scripted = [&](Algorithm&) { return Metrics{{"score_mean", scores.at(call++)}}; };
+  ToyRegression algo;
+  const auto run = RunDirectory::create(dir.path(), "best");
+  Trainer(algo, run, config, "", scripted).run();
+  const CheckpointReader best(run.checkpoints_dir() / "best.pt");
+  EXPECT_EQ(best.integer("trainer/step"), 6);
+  EXPECT_EQ(best.real("trainer/best_score"), 5.0);
+  EXPECT_EQ(CheckpointReader(run.checkpoints_dir() / "latest.pt").real("trainer/best_score"), 5.0);
+
+  TrainerConfig without = config;
+  without.keep_best = false;
+  call = 0;
+  ToyRegression other;
+  const auto run2 = RunDirectory::create(dir.path(), "no-best");
+  Trainer(other, run2, without, "", scripted).run();
+  EXPECT_FALSE(std::filesystem::exists(run2.checkpoints_dir() / "best.pt"));
+}
+
 TEST(Trainer, MetricsAreLoggedEveryNStepsAndAtStageEnds) {
   grl::testing::TempDir dir;
   TrainerConfig config;

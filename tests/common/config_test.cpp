@@ -191,5 +191,32 @@ TEST(Config, ResolvedYamlReadsBackToTheSameValues) {
   EXPECT_EQ(back.policy.solver, c.policy.solver);
 }
 
+struct SweepLike {
+  std::vector<PolicySection> policies;
+  template <class V>
+  void visit(V& v) {
+    v.list("policies", policies, "one section per policy");
+  }
+};
+
+TEST(Config, ListsOfSectionsParseEachItemFromItsDefaultsAndNameTheItemInErrors) {
+  const auto parsed = parse<SweepLike>(load_text("policies:\n  - {beta: 2}\n  - {solver: heun, hidden: [4]}\n", "s.yaml"));
+  ASSERT_EQ(parsed.policies.size(), 2u);
+  EXPECT_EQ(parsed.policies[0].beta, 2.0);
+  EXPECT_EQ(parsed.policies[0].solver, "euler");
+  EXPECT_EQ(parsed.policies[1].beta, 1.0);
+  EXPECT_EQ(parsed.policies[1].hidden, std::vector<int>{4});
+  EXPECT_EQ(error_of([] { parse<SweepLike>(load_text("policies:\n  - {beta: 2}\n  - {betta: 3}\n", "s.yaml")); }),
+            "s.yaml line 3: unknown key 'policies[1].betta' (did you mean 'policies[1].beta'?); known keys in "
+            "'policies[1]': beta, solver, hidden, clip");
+  EXPECT_EQ(error_of([] { parse<SweepLike>(load_text("policies: 3\n", "s.yaml")); }),
+            "s.yaml line 1: key 'policies': expected a list of sections, got '3'");
+  EXPECT_EQ(error_of([] { parse<SweepLike>(load_text("policies: [7]\n", "s.yaml")); }),
+            "s.yaml line 1: key 'policies[0]': expected a section (a map of keys), got '7'");
+  const auto back = parse<SweepLike>(load_text(to_yaml(parsed), "resolved.yaml"));
+  ASSERT_EQ(back.policies.size(), 2u);
+  EXPECT_EQ(back.policies[1].solver, "heun");
+}
+
 }  // namespace
 }  // namespace grl::config
