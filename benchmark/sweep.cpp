@@ -91,7 +91,6 @@ Sweep parse_sweep(const config::Source& source) {
     if (!labels.insert(a.label).second) throw config::ConfigError(where + ": label '" + a.label + "' appears twice");
     try {
       training::algorithm_registry().get(a.algorithm);
-      find_preset(a.preset);
     } catch (const std::exception& e) {
       throw config::ConfigError(where + " (" + a.label + "): " + e.what());
     }
@@ -109,9 +108,14 @@ Sweep parse_sweep(const config::Source& source) {
       throw config::ConfigError(key_line(source, "datasets") + ": '" + dataset +
                                 "' is neither a dataset id (<env>-<kind>-v<N>) nor an existing file");
   }
-  // Every cell's run config parses (unknown override keys, bad values), with the first seed.
+  // Every cell's preset exists and its run config parses (unknown override keys, bad values).
   for (const auto& cell : sweep_cells(sweep)) {
     if (cell.seed != sweep.seeds.front()) continue;
+    try {
+      cell_preset(cell);
+    } catch (const std::exception& e) {
+      throw config::ConfigError(source.file + ": cell " + cell.name + ": " + e.what());
+    }
     try {
       evaluation::parse_run_config(cell_run_config(sweep, cell), cell.algorithm.algorithm);
     } catch (const config::ConfigError& e) {
@@ -135,8 +139,24 @@ std::vector<SweepCell> sweep_cells(const Sweep& sweep) {
   return cells;
 }
 
+std::filesystem::path cell_preset(const SweepCell& cell) {
+  std::string preset = cell.algorithm.preset;
+  const auto dataset_id = envs::try_parse_dataset_id(cell.dataset);
+  auto replace = [&](const std::string& placeholder, const std::string& value) {
+    for (auto at = preset.find(placeholder); at != std::string::npos; at = preset.find(placeholder, at + value.size()))
+      preset.replace(at, placeholder.size(), value);
+  };
+  replace("{dataset}", std::filesystem::path(cell.dataset).stem().string());
+  if (preset.find("{env}") != std::string::npos) {
+    if (!dataset_id) throw std::runtime_error("preset '" + cell.algorithm.preset + "' needs {env}, which '" + cell.dataset +
+                                                "' does not name (use a dataset id)");
+    replace("{env}", dataset_id->env);
+  }
+  return find_preset(preset);
+}
+
 config::Source cell_run_config(const Sweep& sweep, const SweepCell& cell) {
-  config::Source source = config::load_file(find_preset(cell.algorithm.preset).string());
+  config::Source source = config::load_file(cell_preset(cell).string());
   std::vector<std::string> overrides = {"dataset=" + cell.dataset, "seed=" + std::to_string(cell.seed),
                                         "evaluation.episodes=" + std::to_string(sweep.evaluation.episodes)};
   overrides.insert(overrides.end(), sweep.overrides.begin(), sweep.overrides.end());

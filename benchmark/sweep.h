@@ -10,7 +10,8 @@
 //   algorithms:
 //     - label: GMPO-GVP               # column of the tables; matches a published column when it can
 //       algorithm: gmpo
-//       preset: gmpo/cpu-gvp.yaml     # relative to presets/ (or a path)
+//       preset: gmpo/cpu-gvp.yaml     # relative to presets/ (or a path); {dataset} and {env} are
+//                                     # replaced per cell: gmpo/{dataset}-gvp.yaml for per-dataset presets
 //       overrides: [gmpo.policy.beta=8]
 //
 // Every key is checked (file, line and key path in errors); the algorithm's name, the preset, every
@@ -30,7 +31,7 @@ namespace grl::benchmark {
 struct SweepAlgorithm {
   std::string label;                   // table column ("GMPO-GVP"); also the cell folder's prefix
   std::string algorithm;               // a registered algorithm
-  std::string preset;                  // run config, relative to presets/ or a path
+  std::string preset;                  // run config, relative to presets/ or a path; may hold {dataset}, {env}
   std::vector<std::string> overrides;  // dotted overrides of the preset
   std::string published;               // published column to print beside (default: the label when it is one)
 
@@ -89,6 +90,9 @@ Sweep load_sweep(const std::filesystem::path& file);
 Sweep parse_sweep(const config::Source& source);
 
 std::vector<SweepCell> sweep_cells(const Sweep& sweep);
+
+// The preset file of a cell: the algorithm's preset with {dataset} and {env} replaced.
+std::filesystem::path cell_preset(const SweepCell& cell);
 
 // The run config of a cell: its preset with the dataset, seed, evaluation episodes and the sweep's
 // and the algorithm's overrides applied (in that order), as `grl train` would parse it.

@@ -12,6 +12,7 @@
 
 #include "benchmark/cell_runner.h"
 #include "benchmark/episode_collector.h"
+#include "benchmark/presets.h"
 #include "benchmark/published_scores.h"
 #include "benchmark/report.h"
 #include "benchmark/sweep.h"
@@ -48,6 +49,9 @@ TEST(Sweep, CellsAreAlgorithmsThenDatasetsThenSeeds) {
   EXPECT_EQ(cells[4].algorithm.label, "mine");
   EXPECT_EQ(published_column(cells[0].algorithm), "GMPO-GVP");  // the label is a published column
   EXPECT_EQ(published_column(cells[4].algorithm), "GMPO-ICFM");
+  const auto per_dataset = parse_text("name: t\ndatasets: [hopper-medium-v2, walker2d-medium-replay-v2]\n"
+                                      "algorithms:\n  - {label: A, algorithm: gmpo, preset: 'gmpo/{dataset}-gvp.yaml'}\n");
+  EXPECT_EQ(cell_preset(sweep_cells(per_dataset)[1]).filename(), "walker2d-medium-replay-v2-gvp.yaml");
   const auto config = cell_run_config(sweep, cells[5]);
   EXPECT_EQ(config.root["dataset"].as<std::string>(), "hopper-medium-native-v0");
   EXPECT_EQ(config.root["seed"].as<int>(), 1);
@@ -79,11 +83,19 @@ TEST(Sweep, ErrorsNameTheProblem) {
   EXPECT_NE(error_of([&] { parse_text(std::string(kSweepHead) + "workerz: 2\n" + algo); }).find("unknown key 'workerz' (did you mean 'workers'?)"),
             std::string::npos);
   EXPECT_NE(error_of([&] { parse_text(std::string(kSweepHead) + "algorithms:\n  - {label: A, algorithm: gmpo, preset: nope.yaml}\n"); })
-                .find("cannot find the preset 'nope.yaml'"),
+                .find("cell A__hopper-medium-native-v0__seed0: cannot find the preset 'nope.yaml'"),
             std::string::npos);
   EXPECT_NE(error_of([&] { parse_text(std::string(kSweepHead) + algo + "  - {label: A, algorithm: gmpo, preset: gmpo/cpu-icfm.yaml}\n"); })
                 .find("label 'A' appears twice"),
             std::string::npos);
+}
+
+TEST(Sweep, ShippedSweepsParse) {
+  for (const char* name : {"sweeps/smoke.yaml", "sweeps/cpu-native.yaml", "sweeps/paper-locomotion.yaml"}) {
+    const auto sweep = load_sweep(find_preset(name));
+    EXPECT_FALSE(sweep_cells(sweep).empty()) << name;
+  }
+  EXPECT_EQ(sweep_cells(load_sweep(find_preset("sweeps/paper-locomotion.yaml"))).size(), 9u * 6 * 3);
 }
 
 TEST(Report, SummaryIsTheMeanAndPopulationStdOverSeeds) {
