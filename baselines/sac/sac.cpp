@@ -366,8 +366,9 @@ SacOutcome train_sac(const SacConfig& config, const RunDirectory& directory, con
   MetricsWriter metrics(directory.metrics_path());
   if (!resuming) run.evaluate(metrics, config.snapshot_every > 0);  // step 0: the untrained ("random") actor
 
-  ProgressBar bar("sac " + spec.id, config.total_steps);
-  bar.advance(run.step);
+  // A resumed run counts only the remaining steps, so the rate and ETA stay true.
+  ProgressBar bar(resuming ? "sac " + spec.id + " (from step " + std::to_string(run.step) + ")" : "sac " + spec.id,
+                  config.total_steps - run.step);
   auto last_time = std::chrono::steady_clock::now();
   std::int64_t last_step = run.step, last_updates = run.updates;
   while (run.step < config.total_steps) {
