@@ -1,0 +1,20 @@
+#include "baselines/register_baselines.h"
+
+#include "baselines/bc/bc.h"
+
+namespace grl::baselines {
+
+void register_baselines(Registry<training::AlgorithmFactory>& registry) {
+  register_bc(registry);
+}
+
+void ensure_baselines_registered() {
+  // A function-local static runs its initialiser exactly once, even with concurrent callers.
+  static const bool registered = [] {
+    register_baselines(training::algorithm_registry());
+    return true;
+  }();
+  (void)registered;
+}
+
+}  // namespace grl::baselines
