@@ -1,11 +1,13 @@
 #include "baselines/register_baselines.h"
 
 #include "baselines/bc/bc.h"
+#include "baselines/iql/iql.h"
 
 namespace grl::baselines {
 
 void register_baselines(Registry<training::AlgorithmFactory>& registry) {
   register_bc(registry);
+  register_iql(registry);
 }
 
 void ensure_baselines_registered() {
