@@ -2,12 +2,14 @@
 
 #include "baselines/bc/bc.h"
 #include "baselines/iql/iql.h"
+#include "baselines/td3_bc/td3_bc.h"
 
 namespace grl::baselines {
 
 void register_baselines(Registry<training::AlgorithmFactory>& registry) {
   register_bc(registry);
   register_iql(registry);
+  register_td3_bc(registry);
 }
 
 void ensure_baselines_registered() {
