@@ -1,6 +1,7 @@
 #include "baselines/register_baselines.h"
 
 #include "baselines/bc/bc.h"
+#include "baselines/cql/cql.h"
 #include "baselines/iql/iql.h"
 #include "baselines/td3_bc/td3_bc.h"
 
@@ -10,6 +11,7 @@ void register_baselines(Registry<training::AlgorithmFactory>& registry) {
   register_bc(registry);
   register_iql(registry);
   register_td3_bc(registry);
+  register_cql(registry);
 }
 
 void ensure_baselines_registered() {
