@@ -54,11 +54,6 @@ Bc::Bc(const BcConfig& config, const training::AlgorithmContext& context) : conf
 
 std::vector<training::Stage> Bc::stages() const { return {{"policy", config_.steps, true}}; }
 
-torch::nn::Module& Bc::actor_module() {
-  if (deterministic_) return *deterministic_;
-  return *gaussian_;
-}
-
 training::Metrics Bc::train_step(const std::string& stage, std::int64_t) {
   training_data("bc", context_);
   if (stage != "policy") throw std::invalid_argument("bc: unknown stage '" + stage + "' (stages: policy)");

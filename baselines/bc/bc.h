@@ -51,8 +51,6 @@ class Bc : public training::Algorithm {
   std::shared_ptr<training::Policy> policy() override;
 
   const BcConfig& config() const { return config_; }
-  // The trained module: the deterministic actor (mse) or the tanh-Gaussian one (nll).
-  torch::nn::Module& actor_module();
 
  private:
   BcConfig config_;

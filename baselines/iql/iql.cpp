@@ -70,11 +70,6 @@ Iql::Iql(const IqlConfig& config, const training::AlgorithmContext& context) : c
 
 std::vector<training::Stage> Iql::stages() const { return {{"train", config_.steps, true}}; }
 
-torch::nn::Module& Iql::actor_module() {
-  if (gaussian_) return *gaussian_;
-  return *deterministic_;
-}
-
 double Iql::actor_learning_rate() const {
   return config_.cosine_schedule ? cosine_learning_rate(config_.actor_lr, actor_steps_, config_.steps) : config_.actor_lr;
 }

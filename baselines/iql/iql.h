@@ -66,7 +66,6 @@ class Iql : public training::Algorithm {
 
   const IqlConfig& config() const { return config_; }
   iql::IqlCritic& critic() { return critic_; }
-  torch::nn::Module& actor_module();
   double actor_learning_rate() const;
 
  private:
