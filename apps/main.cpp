@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "apps/command.h"
+#include "baselines/register_baselines.h"
 #include "common/config.h"
 
 namespace grl::cli {
@@ -21,6 +22,8 @@ bool register_command(CommandEntry entry) {
 
 int main(int argc, char** argv) {
   using namespace grl::cli;
+  // The baselines join the algorithm registry before any command looks an algorithm up.
+  grl::baselines::ensure_baselines_registered();
   CLI::App app{"GenerativeRL++: generative policies for offline reinforcement learning"};
   app.require_subcommand(1);
   app.fallthrough();  // global options may also follow the subcommand

@@ -1,0 +1,128 @@
+// presets/{bc,iql,td3_bc,cql}/*.yaml: every file parses as a run config of its algorithm, holds
+// CORL's numbers (1M steps at batch 256, state normalisation, the per-dataset IQL and CQL settings),
+// and each cpu.yaml builds its algorithm on hopper-sized data and runs a step.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <map>
+#include <tuple>
+
+#include "algorithms/evaluation/run_config.h"
+#include "baselines/bc/bc.h"
+#include "baselines/cql/cql.h"
+#include "baselines/iql/iql.h"
+#include "baselines/td3_bc/td3_bc.h"
+#include "baseline_problems.h"
+
+namespace grl::baselines {
+namespace {
+
+using namespace test_problems;
+
+const std::filesystem::path kBaselinePresets =
+    std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "presets";
+
+const std::vector<std::string> kLocomotionDatasets = {
+    "halfcheetah-medium-expert-v2", "hopper-medium-expert-v2",      "walker2d-medium-expert-v2",
+    "halfcheetah-medium-v2",        "hopper-medium-v2",             "walker2d-medium-v2",
+    "halfcheetah-medium-replay-v2", "hopper-medium-replay-v2",      "walker2d-medium-replay-v2"};
+
+template <class Config>
+Config baseline_section(const evaluation::RunConfig& run) {
+  const auto* typed = dynamic_cast<const training::TypedAlgorithmConfig<Config>*>(run.algorithm_config.get());
+  if (!typed) throw std::runtime_error("preset section of the wrong type");
+  return typed->value;
+}
+
+evaluation::RunConfig baseline_preset(const std::string& algorithm, const std::string& name) {
+  ensure_baselines_registered();
+  const auto file = kBaselinePresets / algorithm / (name + ".yaml");
+  if (!std::filesystem::exists(file)) throw std::runtime_error("missing preset " + file.string());
+  return evaluation::parse_run_config(config::load_file(file.string()), algorithm);
+}
+
+TEST(BaselinePresets, CorlSettingForNineDatasetsAndFourAlgorithms) {
+  // IQL: beta, expectile, actor type, Polyak rate, reward scaling (CORL's config files).
+  const std::map<std::string, std::tuple<double, double, std::string, double, std::string>> iql = {
+      {"hopper-medium-expert-v2", {6.0, 0.5, "gaussian", 0.005, "none"}},
+      {"hopper-medium-v2", {3.0, 0.7, "deterministic", 0.001, "iql_locomotion"}},
+      {"hopper-medium-replay-v2", {3.0, 0.7, "deterministic", 0.001, "iql_locomotion"}}};
+  int files = 0;
+  for (const auto& dataset : kLocomotionDatasets) {
+    for (const std::string algorithm : {"bc", "iql", "td3_bc", "cql"}) {
+      const auto run = baseline_preset(algorithm, dataset);
+      EXPECT_EQ(run.dataset, dataset);
+      EXPECT_TRUE(run.normalize_states) << algorithm << " " << dataset;
+      EXPECT_EQ(run.evaluation.episodes, 10);
+      EXPECT_EQ(run.trainer.eval_every, 5000);
+      ++files;
+    }
+    const auto bc = baseline_section<BcConfig>(baseline_preset("bc", dataset));
+    EXPECT_EQ(bc.loss, "mse");
+    EXPECT_EQ(bc.steps, 1000000);
+    EXPECT_EQ(bc.batch_size, 256);
+    EXPECT_DOUBLE_EQ(bc.lr, 3e-4);
+
+    const auto td3 = baseline_section<Td3BcConfig>(baseline_preset("td3_bc", dataset));
+    EXPECT_EQ(td3.steps, 1000000);
+    EXPECT_EQ(td3.batch_size, 256);
+    EXPECT_DOUBLE_EQ(td3.alpha, 2.5);
+    EXPECT_DOUBLE_EQ(td3.policy_noise, 0.2);
+    EXPECT_DOUBLE_EQ(td3.noise_clip, 0.5);
+    EXPECT_EQ(td3.policy_delay, 2);
+    EXPECT_DOUBLE_EQ(td3.target_update_rate, 0.005);
+
+    const auto iql_run = baseline_preset("iql", dataset);
+    const auto i = baseline_section<IqlConfig>(iql_run);
+    const auto expected = iql.count(dataset) ? iql.at(dataset)
+                                             : std::make_tuple(3.0, 0.7, std::string("gaussian"), 0.005, std::string("none"));
+    EXPECT_EQ(i.steps, 1000000);
+    EXPECT_EQ(i.batch_size, 256);
+    EXPECT_DOUBLE_EQ(i.beta, std::get<0>(expected)) << dataset;
+    EXPECT_DOUBLE_EQ(i.critic.expectile, std::get<1>(expected)) << dataset;
+    EXPECT_EQ(i.actor_type, std::get<2>(expected)) << dataset;
+    EXPECT_DOUBLE_EQ(i.critic.target_update_rate, std::get<3>(expected)) << dataset;
+    EXPECT_EQ(iql_run.reward_scaling, std::get<4>(expected)) << dataset;
+    EXPECT_DOUBLE_EQ(i.clamp, 100);
+    EXPECT_TRUE(i.cosine_schedule);
+
+    const auto cql_run = baseline_preset("cql", dataset);
+    const auto c = baseline_section<CqlConfig>(cql_run);
+    EXPECT_EQ(c.steps, 1000000);
+    EXPECT_DOUBLE_EQ(c.cql_alpha, 10.0);
+    EXPECT_DOUBLE_EQ(c.policy_lr, 3e-5);
+    EXPECT_DOUBLE_EQ(c.qf_lr, 3e-4);
+    EXPECT_EQ(c.n_actions, 10);
+    EXPECT_TRUE(c.importance_sample);
+    EXPECT_FALSE(c.lagrange);
+    EXPECT_EQ(c.actor.hidden, (std::vector<int>{256, 256, 256}));
+    EXPECT_EQ(c.critic.hidden, (std::vector<int>{256, 256, 256}));
+    EXPECT_EQ(cql_run.reward_scaling, dataset == "hopper-medium-v2" ? "iql_locomotion" : "none");
+  }
+  EXPECT_EQ(files, 36);
+}
+
+TEST(BaselinePresets, CpuPresetsBuildTheirAlgorithmAndStep) {
+  const envs::EnvSpec hopper = envs::env_spec("hopper");
+  const auto data = random_transitions(64, hopper.obs_dim, hopper.act_dim, 3);
+  for (const std::string algorithm : {"bc", "iql", "td3_bc", "cql"}) {
+    const auto run = baseline_preset(algorithm, "cpu");
+    EXPECT_TRUE(run.dataset.empty()) << algorithm;  // given with --dataset
+    EXPECT_TRUE(run.normalize_states);
+    training::AlgorithmContext context;
+    context.data = &data;
+    context.env = hopper;
+    auto algo = training::algorithm_registry().get(algorithm).make(*run.algorithm_config, context);
+    const auto stages = algo->stages();
+    ASSERT_EQ(stages.size(), 1u);
+    EXPECT_GE(stages[0].steps, 1000) << algorithm;
+    EXPECT_LT(stages[0].steps, 1000000) << algorithm;
+    const auto m = algo->train_step(stages[0].name, 0);
+    for (const auto& [name, value] : m) EXPECT_TRUE(std::isfinite(value)) << algorithm << " " << name;
+    EXPECT_EQ(algo->policy()->act(torch::zeros({2, hopper.obs_dim})).size(1), hopper.act_dim);
+  }
+}
+
+}  // namespace
+}  // namespace grl::baselines
