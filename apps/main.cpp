@@ -1,10 +1,13 @@
 // grl: the one command-line entry point. Subcommands live in apps/*_command.cpp.
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "apps/command.h"
 #include "baselines/register_baselines.h"
 #include "common/config.h"
+#include "plugin/plugin_loader.h"
 
 namespace grl::cli {
 
@@ -17,6 +20,37 @@ bool register_command(CommandEntry entry) {
   registered_commands().push_back(std::move(entry));
   return true;
 }
+
+namespace {
+
+// Loads the plugins of GRL_PLUGIN_PATH, then those named by --plugin. A plugin that fails is reported
+// and skipped. The --plugin files are added to GRL_PLUGIN_PATH, so processes grl starts (benchmark
+// cells, SLURM jobs) load them too.
+void load_plugins(const std::vector<std::string>& explicit_plugins) {
+  const char* search_path = std::getenv("GRL_PLUGIN_PATH");
+  std::vector<std::string> missing;
+  std::vector<std::filesystem::path> files =
+      grl::plugin::plugin_search_path_files(search_path ? search_path : "", &missing);
+  for (const auto& entry : missing) {
+    std::cerr << "grl: warning: GRL_PLUGIN_PATH entry " << entry << " does not exist\n";
+  }
+  files.insert(files.end(), explicit_plugins.begin(), explicit_plugins.end());
+  for (const auto& file : files) {
+    const auto record = grl::plugin::load_plugin(file);
+    if (!record.loaded()) std::cerr << "grl: warning: " << record.error << " (going on without it)\n";
+  }
+  if (explicit_plugins.empty()) return;
+  std::string exported;
+  for (const auto& file : explicit_plugins) {
+    std::error_code error;
+    const auto absolute = std::filesystem::absolute(file, error);
+    exported += (error ? std::filesystem::path(file) : absolute).string() + ":";
+  }
+  exported += search_path ? search_path : "";
+  setenv("GRL_PLUGIN_PATH", exported.c_str(), 1);
+}
+
+}  // namespace
 
 }  // namespace grl::cli
 
@@ -32,6 +66,11 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--device", global.runtime.device, "compute device: cpu, cuda or cuda:N")->capture_default_str();
+  std::vector<std::string> plugins;
+  app.add_option("--plugin", plugins, "load a plugin (shared library) before the command runs; repeatable "
+                                      "(also: every .so in the folders of GRL_PLUGIN_PATH)")
+      ->type_name("FILE")
+      ->allow_extra_args(false);  // one file per --plugin, so the subcommand after it is not taken as a file
 
   auto commands = registered_commands();
   std::sort(commands.begin(), commands.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
@@ -43,6 +82,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  load_plugins(plugins);
   try {
     global.runtime.device = grl::resolve_device(global.runtime.device);
     grl::apply_runtime(global.runtime);

@@ -4,20 +4,21 @@
 #include "baselines/cql/cql.h"
 #include "baselines/iql/iql.h"
 #include "baselines/td3_bc/td3_bc.h"
+#include "plugin/staged_registration.h"
 
 namespace grl::baselines {
 
-void register_baselines(Registry<training::AlgorithmFactory>& registry) {
-  register_bc(registry);
-  register_iql(registry);
-  register_td3_bc(registry);
-  register_cql(registry);
+void register_baselines(plugin::PluginRegistrar& registrar) {
+  register_bc(registrar);
+  register_iql(registrar);
+  register_td3_bc(registrar);
+  register_cql(registrar);
 }
 
 void ensure_baselines_registered() {
   // A function-local static runs its initialiser exactly once, even with concurrent callers.
   static const bool registered = [] {
-    register_baselines(training::algorithm_registry());
+    plugin::register_algorithms("built-in baselines", register_baselines);
     return true;
   }();
   (void)registered;

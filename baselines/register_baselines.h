@@ -1,17 +1,18 @@
-// The offline baselines of grl_baselines by name: "bc", "iql", "td3_bc", "cql". grl_algorithms cannot
-// list them (dependencies point from baselines to algorithms), so whoever looks algorithms up adds them
-// first: apps/main.cpp at the start of main(), the baselines tests before they parse run configs.
+// The offline baselines of grl_baselines by name: "bc", "iql", "td3_bc", "cql". They register through
+// the plugin API (plugin/grl_plugin.h), exactly as an out-of-tree plugin does. grl_algorithms cannot
+// list them (dependencies point from baselines to algorithms), so whoever looks algorithms up adds
+// them first: apps/main.cpp at the start of main(), the baselines tests before they parse run configs.
 #pragma once
 
-#include "algorithms/training/algorithm_registry.h"
-#include "common/registry.h"
+#include "plugin/grl_plugin.h"
 
 namespace grl::baselines {
 
-// Adds the baselines to `registry` (throws RegistryError if one of the names is taken).
-void register_baselines(Registry<training::AlgorithmFactory>& registry);
+// Stages every baseline on `registrar`: the body of a plugin's registration function.
+void register_baselines(plugin::PluginRegistrar& registrar);
 
-// Adds them to training::algorithm_registry() once per process; later calls do nothing.
+// Adds them to training::algorithm_registry() once per process (source "built-in baselines");
+// later calls do nothing.
 void ensure_baselines_registered();
 
 }  // namespace grl::baselines

@@ -95,9 +95,9 @@ std::shared_ptr<training::Policy> Bc::policy() {
   return std::make_shared<TanhGaussianMeanPolicy>(gaussian_);
 }
 
-void register_bc(Registry<training::AlgorithmFactory>& registry) {
-  registry.add("bc", training::algorithm_factory<BcConfig, Bc>(),
-               "behaviour cloning: deterministic tanh actor (mse) or tanh-Gaussian likelihood (nll)");
+void register_bc(plugin::PluginRegistrar& registrar) {
+  registrar.add_algorithm("bc", training::algorithm_factory<BcConfig, Bc>(),
+                          "behaviour cloning: deterministic tanh actor (mse) or tanh-Gaussian likelihood (nll)");
 }
 
 }  // namespace grl::baselines

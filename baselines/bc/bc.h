@@ -17,6 +17,7 @@
 #include "algorithms/networks/tanh_gaussian_actor.h"
 #include "algorithms/training/algorithm.h"
 #include "algorithms/training/algorithm_registry.h"
+#include "plugin/grl_plugin.h"
 #include "baselines/baseline_support.h"
 #include "datasets/batch_sampler.h"
 
@@ -61,6 +62,6 @@ class Bc : public training::Algorithm {
   std::optional<datasets::BatchSampler> sampler_;
 };
 
-void register_bc(Registry<training::AlgorithmFactory>& registry);
+void register_bc(plugin::PluginRegistrar& registrar);
 
 }  // namespace grl::baselines

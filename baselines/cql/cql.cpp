@@ -280,9 +280,9 @@ void Cql::load(const training::CheckpointReader& in) {
 
 std::shared_ptr<training::Policy> Cql::policy() { return std::make_shared<TanhGaussianMeanPolicy>(actor); }
 
-void register_cql(Registry<training::AlgorithmFactory>& registry) {
-  registry.add("cql", training::algorithm_factory<CqlConfig, Cql>(),
-               "CQL: SAC with the conservative logsumexp penalty on the twin critic (CORL's cql.py)");
+void register_cql(plugin::PluginRegistrar& registrar) {
+  registrar.add_algorithm("cql", training::algorithm_factory<CqlConfig, Cql>(),
+                          "CQL: SAC with the conservative logsumexp penalty on the twin critic (CORL's cql.py)");
 }
 
 }  // namespace grl::baselines

@@ -35,6 +35,7 @@
 #include "algorithms/networks/tanh_gaussian_actor.h"
 #include "algorithms/training/algorithm.h"
 #include "algorithms/training/algorithm_registry.h"
+#include "plugin/grl_plugin.h"
 #include "baselines/baseline_support.h"
 #include "datasets/batch_sampler.h"
 
@@ -127,6 +128,6 @@ class Cql : public training::Algorithm {
   std::int64_t steps_ = 0;
 };
 
-void register_cql(Registry<training::AlgorithmFactory>& registry);
+void register_cql(plugin::PluginRegistrar& registrar);
 
 }  // namespace grl::baselines

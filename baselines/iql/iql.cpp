@@ -128,9 +128,9 @@ std::shared_ptr<training::Policy> Iql::policy() {
   return std::make_shared<DeterministicActorPolicy>(deterministic_);
 }
 
-void register_iql(Registry<training::AlgorithmFactory>& registry) {
-  registry.add("iql", training::algorithm_factory<IqlConfig, Iql>(),
-               "IQL: expectile critic and advantage-weighted actor (CORL's iql.py)");
+void register_iql(plugin::PluginRegistrar& registrar) {
+  registrar.add_algorithm("iql", training::algorithm_factory<IqlConfig, Iql>(),
+                          "IQL: expectile critic and advantage-weighted actor (CORL's iql.py)");
 }
 
 }  // namespace grl::baselines

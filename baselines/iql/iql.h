@@ -25,6 +25,7 @@
 #include "algorithms/networks/tanh_gaussian_actor.h"
 #include "algorithms/training/algorithm.h"
 #include "algorithms/training/algorithm_registry.h"
+#include "plugin/grl_plugin.h"
 #include "baselines/baseline_support.h"
 #include "datasets/batch_sampler.h"
 
@@ -79,6 +80,6 @@ class Iql : public training::Algorithm {
   std::int64_t actor_steps_ = 0;  // actor updates so far: the cosine schedule's position
 };
 
-void register_iql(Registry<training::AlgorithmFactory>& registry);
+void register_iql(plugin::PluginRegistrar& registrar);
 
 }  // namespace grl::baselines

@@ -146,9 +146,9 @@ void Td3Bc::load(const training::CheckpointReader& in) {
 
 std::shared_ptr<training::Policy> Td3Bc::policy() { return std::make_shared<DeterministicActorPolicy>(actor); }
 
-void register_td3_bc(Registry<training::AlgorithmFactory>& registry) {
-  registry.add("td3_bc", training::algorithm_factory<Td3BcConfig, Td3Bc>(),
-               "TD3+BC: TD3 with a behaviour-cloning term, lambda = alpha / mean|Q| (Fujimoto & Gu 2021)");
+void register_td3_bc(plugin::PluginRegistrar& registrar) {
+  registrar.add_algorithm("td3_bc", training::algorithm_factory<Td3BcConfig, Td3Bc>(),
+                          "TD3+BC: TD3 with a behaviour-cloning term, lambda = alpha / mean|Q| (Fujimoto & Gu 2021)");
 }
 
 }  // namespace grl::baselines

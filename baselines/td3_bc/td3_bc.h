@@ -24,6 +24,7 @@
 #include "algorithms/networks/critics.h"
 #include "algorithms/training/algorithm.h"
 #include "algorithms/training/algorithm_registry.h"
+#include "plugin/grl_plugin.h"
 #include "baselines/baseline_support.h"
 #include "datasets/batch_sampler.h"
 
@@ -82,6 +83,6 @@ class Td3Bc : public training::Algorithm {
   double last_actor_loss_ = 0, last_lambda_ = 0;  // logged on the steps without an actor update
 };
 
-void register_td3_bc(Registry<training::AlgorithmFactory>& registry);
+void register_td3_bc(plugin::PluginRegistrar& registrar);
 
 }  // namespace grl::baselines

@@ -13,6 +13,7 @@
 #include "common/run_directory.h"
 #include "support/temp_dir.h"
 #include "baseline_problems.h"
+#include "plugin/staged_registration.h"
 
 namespace grl::baselines {
 namespace {
@@ -25,8 +26,16 @@ TEST(BaselineRegistry, TheFourBaselinesAreRegisteredOnce) {
   auto& registry = training::algorithm_registry();
   for (const char* name : {"bc", "iql", "td3_bc", "cql"}) EXPECT_TRUE(registry.contains(name)) << name;
   EXPECT_TRUE(registry.contains("gmpo"));  // the built-ins are still there
-  // register_baselines itself is not idempotent: the names are taken.
-  EXPECT_THROW(register_baselines(registry), RegistryError);
+  EXPECT_EQ(plugin::algorithm_source("iql"), "built-in baselines");
+  EXPECT_EQ(plugin::algorithm_source("gmpo"), "built-in");
+  // Registering them again is refused as a whole, naming the name that is taken and its owner.
+  try {
+    plugin::register_algorithms("again", register_baselines);
+    FAIL() << "registering the baselines twice must throw";
+  } catch (const RegistryError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "again: the algorithm 'bc' is already registered (by built-in baselines); nothing of again was registered");
+  }
 }
 
 TEST(BaselineSupport, OrthogonalInitialisationOfAnMlp) {
