@@ -47,6 +47,9 @@ int record_episodes(const ViewerOptions& options, std::ostream& out) {
                               : std::vector<float>(static_cast<std::size_t>(session.spec().act_dim), 0.0f);
         over = session.step(action, options.max_steps);
       }
+      // A dataset holds the states before each action, not the one after the last: its episode
+      // is its rows, one frame each. A rollout also shows the state its last action led to.
+      if (over && session.source() == MotionSource::dataset) break;
       full = capture();
     }
     const EpisodeMonitor& monitor = session.monitor();
