@@ -43,9 +43,16 @@ CommandResult run_command(const std::string& command) {
   return result;
 }
 
+// $GRL_BINARY, else the build tree's grl beside tests/ (gtest_discover_tests' ENVIRONMENT property
+// list can lose all but its first variable, so the fallback is what ctest runs usually get).
 std::string grl_binary() {
   const char* binary = std::getenv("GRL_BINARY");
-  return binary != nullptr ? binary : "";
+  if (binary != nullptr && *binary != '\0') return binary;
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  const std::filesystem::path beside = self.parent_path().parent_path() / "grl";
+  return std::filesystem::exists(beside) ? beside.string() : "";
 }
 
 // The grl call, under xvfb-run when there is no display to render to.
@@ -124,7 +131,7 @@ std::pair<double, double> difference(const RgbImage& a, const RgbImage& b) {
 class ViewerRender : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (grl_binary().empty()) GTEST_SKIP() << "GRL_BINARY is not set (ctest sets it)";
+    if (grl_binary().empty()) GTEST_SKIP() << "no grl binary: GRL_BINARY is not set and <build>/grl does not exist";
     const char* display = std::getenv("DISPLAY");
     if ((display == nullptr || *display == '\0') && find_on_path("xvfb-run").empty()) {
       GTEST_SKIP() << "no DISPLAY and no xvfb-run (bash scripts/install-deps.sh installs xvfb)";
