@@ -478,8 +478,9 @@ class ViewerWindow {
 
   void draw_distribution_panel(int width) {
     ImGui::SetNextWindowPos(ImVec2(static_cast<float>(width) - 370, 10), ImGuiCond_FirstUseEver);
-    ImGui::SetNextWindowSize(ImVec2(360, 0), ImGuiCond_FirstUseEver);
-    ImGui::Begin("Action distribution");
+    // Sized to its content: the histograms appear only once the first samples arrive.
+    ImGui::SetNextWindowSizeConstraints(ImVec2(360, 0), ImVec2(360, FLT_MAX));
+    ImGui::Begin("Action distribution", nullptr, ImGuiWindowFlags_AlwaysAutoResize);
     ImGui::SliderInt("K", &samples_, 4, 512);
     const char* comparisons[] = {"none", "dataset: nearest states", "behaviour model"};
     ImGui::Combo("compare with", &comparison_index_, comparisons, 3);
