@@ -12,8 +12,9 @@ packages=(
   libmujoco-dev libqhull-dev libhdf5-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
   # SHA-256 of dataset files (libcrypto)
   libssl-dev
-  # viewer: Dear ImGui (its backends are compiled from the package's examples), GLFW, OpenGL
-  libimgui-dev libglfw3-dev libgl-dev
+  # viewer: Dear ImGui (its backends are compiled from the package's examples; imgui.pc requires
+  # stb), GLFW, OpenGL, PNG frames. ffmpeg is optional (grl view --record out.mp4 encodes with it).
+  libimgui-dev libstb-dev libglfw3-dev libgl-dev libpng-dev
   # benchmark reports: plots
   gnuplot-nox
   # tests, and headless rendering in tests
