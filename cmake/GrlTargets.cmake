@@ -62,6 +62,9 @@ function(grl_add_test_suite folder)
   endif()
   gtest_discover_tests(${target}
     WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}
-    PROPERTIES ENVIRONMENT "GRL_TEST_TMPDIR=${CMAKE_CURRENT_BINARY_DIR}/tmp;GRL_BINARY=${PROJECT_BINARY_DIR}/grl"
+    # One variable per property: gtest_discover_tests splits a list value into separate arguments,
+    # which kept only the first of two ENVIRONMENT entries.
+    PROPERTIES ENVIRONMENT "GRL_TEST_TMPDIR=${CMAKE_CURRENT_BINARY_DIR}/tmp"
+               ENVIRONMENT_MODIFICATION "GRL_BINARY=set:${PROJECT_BINARY_DIR}/grl"
     DISCOVERY_TIMEOUT 60)
 endfunction()

@@ -43,8 +43,7 @@ CommandResult run_command(const std::string& command) {
   return result;
 }
 
-// $GRL_BINARY, else the build tree's grl beside tests/ (gtest_discover_tests' ENVIRONMENT property
-// list can lose all but its first variable, so the fallback is what ctest runs usually get).
+// $GRL_BINARY (ctest sets it), else the build tree's grl beside tests/ (the test binary run by hand).
 std::string grl_binary() {
   const char* binary = std::getenv("GRL_BINARY");
   if (binary != nullptr && *binary != '\0') return binary;
