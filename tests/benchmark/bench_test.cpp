@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "baselines/register_baselines.h"
 #include "benchmark/cell_runner.h"
 #include "benchmark/episode_collector.h"
 #include "benchmark/presets.h"
@@ -91,11 +92,15 @@ TEST(Sweep, ErrorsNameTheProblem) {
 }
 
 TEST(Sweep, ShippedSweepsParse) {
-  for (const char* name : {"sweeps/smoke.yaml", "sweeps/cpu-native.yaml", "sweeps/paper-locomotion.yaml"}) {
+  baselines::ensure_baselines_registered();  // grl's main() does this; the sweeps use the baselines
+  for (const char* name : {"sweeps/smoke.yaml", "sweeps/cpu-native.yaml", "sweeps/cpu-hopper-quick.yaml",
+                           "sweeps/paper-locomotion.yaml"}) {
     const auto sweep = load_sweep(find_preset(name));
     EXPECT_FALSE(sweep_cells(sweep).empty()) << name;
   }
-  EXPECT_EQ(sweep_cells(load_sweep(find_preset("sweeps/paper-locomotion.yaml"))).size(), 9u * 6 * 3);
+  // 9 datasets x (GMPO and GMPG x 3 models, and 4 baselines) x 3 seeds.
+  EXPECT_EQ(sweep_cells(load_sweep(find_preset("sweeps/paper-locomotion.yaml"))).size(), 9u * 10 * 3);
+  EXPECT_EQ(sweep_cells(load_sweep(find_preset("sweeps/cpu-native.yaml"))).size(), 1u * 6 * 3);
 }
 
 TEST(Report, SummaryIsTheMeanAndPopulationStdOverSeeds) {
