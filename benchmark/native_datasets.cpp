@@ -45,7 +45,17 @@ datasets::D4rlFile concatenate(const std::vector<datasets::D4rlFile>& parts) {
   out.rewards = cat([](const datasets::D4rlFile& f) { return f.rewards; });
   out.terminals = cat([](const datasets::D4rlFile& f) { return f.terminals; });
   out.next_observations = cat([](const datasets::D4rlFile& f) { return *f.next_observations; });
-  out.timeouts = cat([](const datasets::D4rlFile& f) { return *f.timeouts; });
+  // Every part but the last ends mid-episode (its rows ran out). Without a cut there the next part's
+  // first state would read as the next state of that last action, and an episode would run across
+  // the boundary; a timeout on the row says the episode was truncated, so qlearning drops the row.
+  std::vector<torch::Tensor> timeouts;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    torch::Tensor t = parts[i].timeouts->clone();
+    const int64_t last = t.size(0) - 1;
+    if (i + 1 < parts.size() && last >= 0 && !parts[i].terminals[last].item<bool>()) t[last] = true;
+    timeouts.push_back(t);
+  }
+  out.timeouts = torch::cat(timeouts, 0);
   for (const auto& [key, value] : parts.front().infos)
     out.infos[key] = cat([&key = key](const datasets::D4rlFile& f) { return f.infos.at(key); });
   return out;

@@ -81,6 +81,13 @@ TEST(NativeDatasets, MediumExpertIsTheMediumFileFollowedByTheExpertFile) {
   EXPECT_TRUE(torch::equal(me.observations, torch::cat({m.observations, e.observations})));
   EXPECT_TRUE(torch::equal(me.infos.at("action_log_probs"),
                            torch::cat({m.infos.at("action_log_probs"), e.infos.at("action_log_probs")})));
+  // The medium part's last row (mid-episode: the rows ran out) becomes a timeout; nothing else changes.
+  ASSERT_FALSE(m.timeouts->index({-1}).item<bool>());
+  ASSERT_FALSE(m.terminals.index({-1}).item<bool>());
+  torch::Tensor expected_timeouts = torch::cat({*m.timeouts, *e.timeouts}).clone();
+  expected_timeouts[299] = true;
+  EXPECT_TRUE(torch::equal(*me.timeouts, expected_timeouts));
+  EXPECT_TRUE(torch::equal(me.terminals, torch::cat({m.terminals, e.terminals})));
   // Single-policy files carry the policy (D4RL's metadata layout); the two-policy file does not.
   EXPECT_EQ(std::get<std::int64_t>(m.metadata.at("iteration")), 100);
   EXPECT_EQ(std::get<torch::Tensor>(m.metadata.at("policy/fc0/weight")).sizes(), (std::vector<int64_t>{16, 11}));
