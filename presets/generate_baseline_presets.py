@@ -369,9 +369,10 @@ def generative_paper_presets():
 #   target sampling, actor loss and 5 denoising steps backpropagated), SRPO policy 8.07, QGPO guidance
 #   56.0 (K = 4), QGPO fake actions about 3.9 s per 1000 states (K = 4, 5 DPM-Solver steps).
 # Acting is the other cost: with N candidates and S solver steps an evaluation step of 10 lockstep
-# episodes runs the network on 10 N rows S times (IDQL 64 x 5, SfBC 32 x 15, Diffusion-QL 50 x 5),
-# about 0.3 s, so 5 min for a 1000-step evaluation. The CPU presets therefore draw N = 16 candidates
-# (SfBC also 10 DPM-Solver steps) and evaluate twice (half-way and at the end of the evaluated stage).
+# episodes runs the network on 10 N rows S times (IDQL 64 x 5, SfBC 32 x 15, Diffusion-QL 50 x 5):
+# measured 0.2 s of CPU time for IDQL, over 3 min for a 1000-step evaluation. The CPU presets
+# therefore draw N = 16 candidates (SfBC also 10 DPM-Solver steps) and evaluate twice (half-way
+# and at the end of the evaluated stage).
 CRITIC_RATE = 69.6
 BEHAVIOUR_RATE = 13.5
 DQL_RATE = 1.99
