@@ -32,8 +32,11 @@ void GenerativePolicyConfig::visit(V& v) {
   v.field("path", path, "probability path", config::one_of({"vpsde", "gvp", "linear", "icfm", "otcfm"}));
   v.field("model_type", model_type, "what the network predicts", config::one_of({"score", "noise", "velocity", "data"}));
   v.field("loss", loss, "training loss", config::one_of({"flow_matching", "score_matching", "score_matching_ml"}));
-  v.field("solver", solver, "sampler", config::one_of({"euler", "heun", "rk4", "dopri5", "sde", "dpm_solver"}));
+  v.field("solver", solver, "sampler", config::one_of({"euler", "heun", "rk4", "dopri5", "sde", "dpm_solver", "ddpm"}));
   v.field("grid_points", grid_points, "points of the fixed time grid (steps + 1)", config::at_least(2));
+  v.field("ddpm_clip", ddpm_clip, "ddpm: clip each x0 prediction to [-1, 1]");
+  v.field("loss_time_steps", loss_time_steps, "> 0: train on the T-point DDPM time grid (0: t ~ U(1e-5, 1))",
+          config::non_negative());
   v.field("fast_inference", fast_inference, "Euler without autograd: precompute x-independent network parts");
   v.field("beta0", beta0, "vpsde beta(0)", config::positive());
   v.field("beta1", beta1, "vpsde beta(1)", config::positive());
@@ -63,13 +66,15 @@ GenerativePolicyImpl::GenerativePolicyImpl(GenerativePolicyConfig config, int64_
       throw std::invalid_argument("generative policy: flow path '" + config_.path +
                                   "' needs model_type velocity, got '" + config_.model_type + "'");
     }
-    if (solver_ == generative::SolverKind::dpm_solver || solver_ == generative::SolverKind::sde_euler_maruyama) {
+    if (solver_ == generative::SolverKind::dpm_solver || solver_ == generative::SolverKind::sde_euler_maruyama ||
+        solver_ == generative::SolverKind::ddpm) {
       throw std::invalid_argument("generative policy: solver '" + config_.solver + "' needs a diffusion path, got '" +
                                   config_.path + "'");
     }
   }
   generative::LossOptions loss_options;
   loss_options.kind = generative::parse_loss_kind(config_.loss);
+  loss_options.time_steps = config_.loss_time_steps;
   loss_ = std::make_shared<generative::GenerativeLoss>(path_, loss_options);
   network = register_module("network", networks::make_generative_network(config_.network, action_dim, state_dim));
 }
@@ -97,6 +102,7 @@ generative::SamplerOptions GenerativePolicyImpl::sampler_options() const {
   generative::SamplerOptions o;
   o.solver = solver_;
   o.grid_points = config_.grid_points;
+  o.ddpm_clip_data = config_.ddpm_clip;
   o.adaptive.rtol = config_.rtol;
   o.adaptive.atol = config_.atol;
   o.dpm.order = config_.dpm_order;

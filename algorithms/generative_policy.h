@@ -31,8 +31,10 @@ struct GenerativePolicyConfig {
   std::string path = "gvp";             // vpsde, gvp, linear (diffusion); icfm, otcfm (flow)
   std::string model_type = "velocity";  // score, noise, velocity, data (flow paths: velocity)
   std::string loss = "flow_matching";   // flow_matching, score_matching, score_matching_ml
-  std::string solver = "euler";         // euler, heun, rk4, dopri5, sde, dpm_solver
-  int grid_points = 32;                 // fixed-grid solvers: grid_points - 1 steps (benchmark: 32)
+  std::string solver = "euler";         // euler, heun, rk4, dopri5, sde, dpm_solver, ddpm
+  int grid_points = 32;                 // fixed-grid solvers and ddpm: grid_points - 1 steps (benchmark: 32)
+  bool ddpm_clip = false;               // ddpm: clip each x0 prediction to [-1, 1] (Diffusion-QL, IDQL)
+  int loss_time_steps = 0;              // > 0: train on the T-point DDPM grid (ddpm.h) instead of t ~ U
   bool fast_inference = true;           // Euler without autograd: precompute the x-independent parts
   // Path parameters.
   double beta0 = 0.1;                   // vpsde: beta(t) = beta0 + t (beta1 - beta0)

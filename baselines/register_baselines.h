@@ -1,7 +1,8 @@
-// The offline baselines of grl_baselines by name: "bc", "iql", "td3_bc", "cql". They register through
-// the plugin API (plugin/grl_plugin.h), exactly as an out-of-tree plugin does. grl_algorithms cannot
-// list them (dependencies point from baselines to algorithms), so whoever looks algorithms up adds
-// them first: apps/main.cpp at the start of main(), the baselines tests before they parse run configs.
+// The offline baselines of grl_baselines by name: "bc", "iql", "td3_bc", "cql" and the generative-policy
+// baselines "idql", "sfbc", "diffusion_ql", "srpo", "qgpo". They register through the plugin API
+// (plugin/grl_plugin.h), exactly as an out-of-tree plugin does. grl_algorithms cannot list them
+// (dependencies point from baselines to algorithms), so whoever looks algorithms up adds them first:
+// apps/main.cpp at the start of main(), the baselines tests before they parse run configs.
 #pragma once
 
 #include "plugin/grl_plugin.h"

@@ -1,6 +1,7 @@
 #include "algorithms/generative/losses.h"
 
 #include "algorithms/generative/conversions.h"
+#include "algorithms/generative/ddpm.h"
 
 #include <algorithm>
 #include <cmath>
@@ -155,6 +156,9 @@ GenerativeLoss::GenerativeLoss(GenerativePath path, LossOptions options)
       throw std::invalid_argument("path " + path_.name() + " trains only with loss flow_matching, not " +
                                   to_string(options_.kind));
     }
+    if (options_.time_steps != 0) {
+      throw std::invalid_argument("path " + path_.name() + " has no discrete DDPM time grid (time_steps must be 0)");
+    }
     return;
   }
   if (!path_.diffusion) throw std::invalid_argument("GenerativeLoss: diffusion path " + path_.name() + " is null");
@@ -163,6 +167,16 @@ GenerativeLoss::GenerativeLoss(GenerativePath path, LossOptions options)
   }
   if (options_.kind == LossKind::score_matching_ml) {
     ml_sampler_ = std::make_shared<MaximumLikelihoodTimeSampler>(path_.diffusion, options_.t_min);
+  }
+  if (options_.time_steps < 0) {
+    throw std::invalid_argument("GenerativeLoss: time_steps must be >= 0, got " + std::to_string(options_.time_steps));
+  }
+  if (options_.time_steps > 0) {
+    if (options_.kind == LossKind::score_matching_ml) {
+      throw std::invalid_argument("GenerativeLoss: discrete time_steps do not combine with score_matching_ml");
+    }
+    const std::vector<double> grid = ddpm_time_grid(*path_.diffusion, options_.time_steps);
+    discrete_times_ = torch::tensor(std::vector<double>(grid.begin() + 1, grid.end()), torch::kFloat64);
   }
 }
 
@@ -183,9 +197,17 @@ torch::Tensor GenerativeLoss::per_sample(const ModelFunction& model, const torch
     return conditional_flow_matching_loss_at(model, x0, data, condition, t, z, path_.flow.sigma);
   }
   const DiffusionPath& dp = *path_.diffusion;
-  const torch::Tensor t = options_.kind == LossKind::score_matching_ml
-                              ? ml_sampler_->sample(b, opts, generator)
-                              : uniform_time(b, options_.t_min, 1.0, opts, generator);
+  torch::Tensor t;
+  if (discrete_times_.defined()) {
+    // Index i ~ U{1..T} drawn on the data's device (the generator's), looked up on the CPU table.
+    const torch::Tensor index = torch::randint(0, discrete_times_.size(0), {b}, generator,
+                                               opts.dtype(torch::kLong)).to(torch::kCPU);
+    t = discrete_times_.index_select(0, index).to(opts);
+  } else if (options_.kind == LossKind::score_matching_ml) {
+    t = ml_sampler_->sample(b, opts, generator);
+  } else {
+    t = uniform_time(b, options_.t_min, 1.0, opts, generator);
+  }
   const torch::Tensor eps = torch::randn(data.sizes(), generator, opts);
   if (options_.kind == LossKind::flow_matching) return flow_matching_loss_at(dp, model, data, condition, t, eps);
   return score_matching_loss_at(dp, model, data, condition, t, eps);

@@ -77,6 +77,10 @@ class MaximumLikelihoodTimeSampler {
 struct LossOptions {
   LossKind kind = LossKind::flow_matching;
   double t_min = kLossTimeEpsilon;  // diffusion paths only
+  // > 0: t drawn uniformly from the T points t_1..t_T of the DDPM grid (ddpm.h) instead of an
+  // interval, for models sampled by the discrete DDPM sampler with T steps (Diffusion-QL, IDQL).
+  // Diffusion paths with score_matching or flow_matching only.
+  int time_steps = 0;
 };
 
 // The loss of one path, built once (the ML-weighting table is built in the constructor).
@@ -105,6 +109,7 @@ class GenerativeLoss {
   GenerativePath path_;
   LossOptions options_;
   std::shared_ptr<MaximumLikelihoodTimeSampler> ml_sampler_;
+  torch::Tensor discrete_times_;  // time_steps > 0: t_1..t_T (CPU double)
 };
 
 }  // namespace grl::generative

@@ -15,6 +15,7 @@ std::string to_string(SolverKind kind) {
     case SolverKind::dopri5: return "dopri5";
     case SolverKind::sde_euler_maruyama: return "sde";
     case SolverKind::dpm_solver: return "dpm_solver";
+    case SolverKind::ddpm: return "ddpm";
   }
   return "unknown";
 }
@@ -26,7 +27,8 @@ SolverKind parse_solver_kind(const std::string& name) {
   if (name == "dopri5") return SolverKind::dopri5;
   if (name == "sde" || name == "euler_maruyama") return SolverKind::sde_euler_maruyama;
   if (name == "dpm_solver") return SolverKind::dpm_solver;
-  throw std::invalid_argument("unknown solver '" + name + "' (expected one of: euler, heun, rk4, dopri5, sde, dpm_solver)");
+  if (name == "ddpm") return SolverKind::ddpm;
+  throw std::invalid_argument("unknown solver '" + name + "' (expected one of: euler, heun, rk4, dopri5, sde, dpm_solver, ddpm)");
 }
 
 TimeInterval default_time_interval(const GenerativePath& path, ModelType type, SolverKind solver) {
@@ -145,6 +147,18 @@ SampleResult sample_with_stats(const GenerativePath& path, const ModelFunction& 
       result.x = x;
       result.steps = options.grid_points - 1;
       result.function_evaluations = result.steps;
+      return result;
+    }
+    case SolverKind::ddpm: {
+      if (path.is_flow()) throw std::invalid_argument("sample: DDPM needs a diffusion path, not " + path.name());
+      // The discrete grid of ddpm.h (t_T = 1 for vpsde, 1 - 1e-3 otherwise); the interval is not used.
+      const DiffusionPath& dp = *path.diffusion;
+      const DataPredictionFn prediction = [&](double t, const torch::Tensor& x) {
+        const torch::Tensor tt = torch::full({batch}, t, x.options());
+        return convert(model.type, ModelType::data, model(tt, x, condition), tt, x, dp);
+      };
+      result.steps = result.function_evaluations = options.grid_points - 1;
+      result.x = ddpm_sample(dp, prediction, noise, result.steps, options.ddpm_clip_data, generator);
       return result;
     }
     case SolverKind::dpm_solver: {

@@ -6,6 +6,7 @@
 // the initial noise when it is on.
 #pragma once
 
+#include "algorithms/generative/ddpm.h"
 #include "algorithms/generative/dpm_solver.h"
 #include "algorithms/generative/model_type.h"
 #include "algorithms/generative/ode_solvers.h"
@@ -17,9 +18,9 @@
 
 namespace grl::generative {
 
-enum class SolverKind { euler, heun, rk4, dopri5, sde_euler_maruyama, dpm_solver };
+enum class SolverKind { euler, heun, rk4, dopri5, sde_euler_maruyama, dpm_solver, ddpm };
 std::string to_string(SolverKind kind);
-// "euler", "heun", "rk4", "dopri5", "sde" (alias "euler_maruyama"), "dpm_solver"; throws otherwise.
+// "euler", "heun", "rk4", "dopri5", "sde" (alias "euler_maruyama"), "dpm_solver", "ddpm"; throws otherwise.
 SolverKind parse_solver_kind(const std::string& name);
 
 // The diffusion-time interval [data_end, noise_end] integrated over. Flow paths: always [0, 1].
@@ -36,7 +37,8 @@ TimeInterval default_time_interval(const GenerativePath& path, ModelType type, S
 
 struct SamplerOptions {
   SolverKind solver = SolverKind::euler;
-  int grid_points = 32;  // euler / heun / rk4 / sde: grid_points - 1 steps (benchmark: 32 points)
+  int grid_points = 32;  // euler / heun / rk4 / sde / ddpm: grid_points - 1 steps (benchmark: 32 points)
+  bool ddpm_clip_data = false;  // ddpm: clip each x0 prediction to [-1, 1] (Diffusion-QL's clip_denoised)
   AdaptiveOptions adaptive;
   DpmSolverOptions dpm;
   bool use_default_interval = true;

@@ -11,7 +11,12 @@
 #include "algorithms/evaluation/run_config.h"
 #include "baselines/bc/bc.h"
 #include "baselines/cql/cql.h"
+#include "baselines/diffusion_ql/diffusion_ql.h"
+#include "baselines/idql/idql.h"
 #include "baselines/iql/iql.h"
+#include "baselines/qgpo/qgpo.h"
+#include "baselines/sfbc/sfbc.h"
+#include "baselines/srpo/srpo.h"
 #include "baselines/td3_bc/td3_bc.h"
 #include "baseline_problems.h"
 
@@ -121,6 +126,78 @@ TEST(BaselinePresets, CpuPresetsBuildTheirAlgorithmAndStep) {
     const auto m = algo->train_step(stages[0].name, 0);
     for (const auto& [name, value] : m) EXPECT_TRUE(std::isfinite(value)) << algorithm << " " << name;
     EXPECT_EQ(algo->policy()->act(torch::zeros({2, hopper.obs_dim})).size(1), hopper.act_dim);
+  }
+}
+
+TEST(BaselinePresets, GenerativeBaselinesPublishedSettingForNineDatasets) {
+  // Diffusion-QL's gradient-norm clip per dataset (its main.py); everything else is shared.
+  const std::map<std::string, double> grad_norm = {
+      {"halfcheetah-medium-expert-v2", 7.0}, {"hopper-medium-expert-v2", 5.0},      {"walker2d-medium-expert-v2", 5.0},
+      {"halfcheetah-medium-v2", 9.0},        {"hopper-medium-v2", 9.0},             {"walker2d-medium-v2", 1.0},
+      {"halfcheetah-medium-replay-v2", 2.0}, {"hopper-medium-replay-v2", 4.0},      {"walker2d-medium-replay-v2", 4.0}};
+  for (const auto& dataset : kLocomotionDatasets) {
+    for (const std::string algorithm : {"idql", "sfbc", "diffusion_ql", "srpo", "qgpo"}) {
+      const auto run = baseline_preset(algorithm, dataset);
+      EXPECT_EQ(run.dataset, dataset);
+      EXPECT_FALSE(run.normalize_states) << algorithm;
+      EXPECT_EQ(run.reward_scaling, (algorithm == "idql" || algorithm == "srpo") ? "iql_locomotion" : "none") << algorithm;
+    }
+    const auto dql = baseline_section<DiffusionQlConfig>(baseline_preset("diffusion_ql", dataset));
+    EXPECT_EQ(dql.steps, 2000000);
+    EXPECT_DOUBLE_EQ(dql.eta, 1.0);
+    EXPECT_DOUBLE_EQ(dql.grad_norm, grad_norm.at(dataset)) << dataset;
+    EXPECT_EQ(dql.actor.solver, "ddpm");
+    EXPECT_EQ(dql.actor.grid_points, 6);  // 5 denoising steps
+    EXPECT_EQ(dql.actor.loss_time_steps, 5);
+    EXPECT_DOUBLE_EQ(dql.actor.beta1, 10.0);
+    EXPECT_EQ(dql.samples, 50);
+    const auto idql = baseline_section<IdqlConfig>(baseline_preset("idql", dataset));
+    EXPECT_EQ(idql.samples, 64);
+    EXPECT_EQ(idql.behaviour.model.solver, "ddpm");
+    EXPECT_DOUBLE_EQ(idql.critic.iql.expectile, 0.7);
+    const auto sfbc = baseline_section<SfbcConfig>(baseline_preset("sfbc", dataset));
+    EXPECT_EQ(sfbc.selection, "softmax");
+    EXPECT_EQ(sfbc.behaviour.model.solver, "dpm_solver");
+    const auto srpo = baseline_section<SrpoConfig>(baseline_preset("srpo", dataset));
+    EXPECT_EQ(srpo.behaviour.model.loss, "score_matching_ml");
+    EXPECT_DOUBLE_EQ(srpo.policy.t_min, 0.02);
+    EXPECT_DOUBLE_EQ(srpo.policy.t_max, 0.98);
+    const auto qgpo = baseline_section<QgpoConfig>(baseline_preset("qgpo", dataset));
+    EXPECT_EQ(qgpo.fake_samples, 16);
+    EXPECT_EQ(qgpo.behaviour.model.solver, "dpm_solver");
+    for (const auto* network : {&dql.actor.network, &idql.behaviour.model.network, &sfbc.behaviour.model.network,
+                                &srpo.behaviour.model.network, &qgpo.behaviour.model.network}) {
+      EXPECT_EQ(network->name, "temporal_spatial_residual");
+      EXPECT_EQ(network->hidden, (std::vector<int>{512, 256, 128}));
+    }
+  }
+}
+
+TEST(BaselinePresets, GenerativeCpuPresetsBuildAndStepEveryStage) {
+  OneTorchThread one_thread;
+  const envs::EnvSpec hopper = envs::env_spec("hopper");
+  const auto data = random_transitions(64, hopper.obs_dim, hopper.act_dim, 3);
+  for (const std::string algorithm : {"idql", "sfbc", "diffusion_ql", "srpo", "qgpo"}) {
+    const auto run = baseline_preset(algorithm, "cpu");
+    EXPECT_TRUE(run.dataset.empty()) << algorithm;
+    training::AlgorithmContext context;
+    context.data = &data;
+    context.env = hopper;
+    auto algo = training::algorithm_registry().get(algorithm).make(*run.algorithm_config, context);
+    for (const auto& stage : algo->stages()) {
+      if (stage.name == "fake_actions") {
+        EXPECT_EQ(stage.steps, 1);  // 64 states in one chunk: sized by the data, not the preset
+      } else {
+        EXPECT_GE(stage.steps, 1000) << algorithm << " " << stage.name;
+        EXPECT_LT(stage.steps, 100000) << algorithm << " " << stage.name;
+      }
+      for (const auto& [name, value] : algo->train_step(stage.name, 0)) {
+        EXPECT_TRUE(std::isfinite(value)) << algorithm << " " << stage.name << " " << name;
+      }
+    }
+    const auto a = algo->policy()->act(torch::zeros({2, hopper.obs_dim}));
+    EXPECT_EQ(a.size(1), hopper.act_dim);
+    EXPECT_TRUE((a.abs() <= 1).all().item<bool>()) << algorithm;
   }
 }
 

@@ -20,11 +20,13 @@ namespace {
 
 using namespace test_problems;
 
-TEST(BaselineRegistry, TheFourBaselinesAreRegisteredOnce) {
+TEST(BaselineRegistry, TheBaselinesAreRegisteredOnce) {
   ensure_baselines_registered();
   ensure_baselines_registered();  // a second call adds nothing (and does not throw)
   auto& registry = training::algorithm_registry();
-  for (const char* name : {"bc", "iql", "td3_bc", "cql"}) EXPECT_TRUE(registry.contains(name)) << name;
+  for (const char* name : {"bc", "iql", "td3_bc", "cql", "idql", "sfbc", "diffusion_ql", "srpo", "qgpo"}) {
+    EXPECT_TRUE(registry.contains(name)) << name;
+  }
   EXPECT_TRUE(registry.contains("gmpo"));  // the built-ins are still there
   EXPECT_EQ(plugin::algorithm_source("iql"), "built-in baselines");
   EXPECT_EQ(plugin::algorithm_source("gmpo"), "built-in");
@@ -60,6 +62,7 @@ TEST(BaselineSupport, DeterministicActorStaysInsideTheActionBox) {
 struct ResumeCase {
   const char* algorithm;
   const char* yaml;  // tiny networks; 9 steps (BC: its one stage)
+  int metrics_lines = 5;  // one line every 2 steps of a stage and at its end
 };
 void PrintTo(const ResumeCase& c, std::ostream* out) { *out << c.algorithm; }
 
@@ -150,14 +153,18 @@ TEST_P(BaselineResume, ResumedTrainerRunEndsBitIdenticalToUninterruptedRun) {
     ++lines;
   }
   EXPECT_FALSE(static_cast<bool>(std::getline(fb, lb)));
-  EXPECT_EQ(lines, 5);  // steps 2, 4, 6, 8, 9
+  EXPECT_EQ(lines, c.metrics_lines);  // one stage of 9: steps 2, 4, 6, 8, 9
 
   // The last checkpoint alone acts: an algorithm built without data loads it and acts like the trained one.
   auto acting = make_algorithm(c.algorithm, c.yaml, toy_context(nullptr, 3, 2));
   training::CheckpointReader checkpoint(run.checkpoints_dir() / "latest.pt");
   acting->load(checkpoint);
   const auto states = torch::randn({7, 3});
-  EXPECT_TRUE(torch::equal(acting->policy()->act(states), straight->policy()->act(states))) << c.algorithm;
+  // The generative baselines draw their candidates from the global generator: the same seed for both.
+  torch::manual_seed(21);
+  const auto acted = acting->policy()->act(states);
+  torch::manual_seed(21);
+  EXPECT_TRUE(torch::equal(acted, straight->policy()->act(states))) << c.algorithm;
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -167,7 +174,24 @@ INSTANTIATE_TEST_SUITE_P(
                                         "critic: {network: {mlp: {hidden: [16]}}}\n"},
                       ResumeCase{"td3_bc", "steps: 9\nbatch_size: 16\nactor: {hidden: [16]}\ncritic: {hidden: [16]}\n"},
                       ResumeCase{"cql", "steps: 9\nbatch_size: 16\nn_actions: 4\nlagrange: true\n"
-                                        "actor: {hidden: [16]}\ncritic: {hidden: [16]}\n"}),
+                                        "actor: {hidden: [16]}\ncritic: {hidden: [16]}\n"},
+                      // Stages of 3 + 6 (IDQL, SfBC) and 3 + 3 + 3 (SRPO) steps: should_stop is also asked
+                      // after each stage, so its 5th call comes after step 1 of the second stage. EMA
+                      // copies are on, so they are compared too.
+                      ResumeCase{"idql", "samples: 3\ncritic: {steps: 3, batch_size: 16, iql: {network: {mlp: {hidden: [16]}}}}\n"
+                                         "behaviour: {steps: 6, batch_size: 16, ema_rate: 0.1, model: {network: {name: mlp, hidden: [16]}}}\n", 5},
+                      ResumeCase{"sfbc", "samples: 3\nbehaviour: {steps: 3, batch_size: 16, ema_rate: 0.1, "
+                                         "model: {dpm_steps: 3, network: {name: mlp, hidden: [16]}}}\n"
+                                         "critic: {steps: 6, batch_size: 16, iql: {network: {mlp: {hidden: [16]}}}}\n", 5},
+                      ResumeCase{"diffusion_ql", "steps: 9\nbatch_size: 16\nsamples: 3\nema_start: 2\nema_every: 2\n"
+                                                 "actor: {network: {name: mlp, hidden: [16]}}\ncritic: {hidden: [16]}\n"},
+                      ResumeCase{"srpo", "behaviour: {steps: 3, batch_size: 16, model: {network: {name: mlp, hidden: [16]}}}\n"
+                                         "critic: {steps: 3, batch_size: 16, iql: {network: {mlp: {hidden: [16]}}}}\n"
+                                         "policy: {steps: 3, batch_size: 16, actor: {hidden: [16]}}\n", 6},
+                      // QGPO: behaviour 3, fake_actions ceil(100 / 40) = 3, guidance 3.
+                      ResumeCase{"qgpo", "fake_samples: 2\nfake_chunk: 40\n"
+                                         "behaviour: {steps: 3, batch_size: 16, model: {dpm_steps: 2, network: {name: mlp, hidden: [16]}}}\n"
+                                         "guidance: {steps: 3, batch_size: 16, critic: {hidden: [16]}, energy: {hidden: [16]}}\n", 6}),
     [](const auto& info) { return std::string(info.param.algorithm); });
 
 }  // namespace

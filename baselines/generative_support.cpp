@@ -1,0 +1,149 @@
+#include "baselines/generative_support.h"
+
+#include <stdexcept>
+
+#include "common/config.h"
+
+namespace grl::baselines {
+
+SelectionRule parse_selection_rule(const std::string& name) {
+  if (name == "argmax") return SelectionRule::argmax;
+  if (name == "softmax") return SelectionRule::softmax;
+  throw std::invalid_argument("unknown selection rule '" + name + "' (expected argmax or softmax)");
+}
+
+torch::Tensor select_candidates(const torch::Tensor& candidates, const torch::Tensor& q, SelectionRule rule,
+                                double temperature, c10::optional<at::Generator> generator) {
+  if (candidates.dim() != 3 || q.dim() != 2 || q.size(0) != candidates.size(0) || q.size(1) != candidates.size(1)) {
+    throw std::invalid_argument("select_candidates: expected candidates [B, N, A] and q [B, N], got " +
+                                c10::str(candidates.sizes()) + " and " + c10::str(q.sizes()));
+  }
+  torch::NoGradGuard no_grad;
+  torch::Tensor index;  // [B, 1]: the kept candidate of each state
+  if (rule == SelectionRule::argmax) {
+    index = q.argmax(1, /*keepdim=*/true);
+  } else {
+    if (!(temperature > 0)) throw std::invalid_argument("select_candidates: temperature must be > 0");
+    // In double: a small temperature must not overflow exp or underflow every probability to 0.
+    const torch::Tensor probabilities = torch::softmax(q.to(torch::kFloat64) / temperature, 1);
+    index = torch::multinomial(probabilities, 1, /*replacement=*/false, generator);
+  }
+  const int64_t a = candidates.size(2);
+  return candidates.gather(1, index.unsqueeze(2).expand({candidates.size(0), 1, a})).squeeze(1);
+}
+
+torch::Tensor to_module_input(const torch::nn::Module& module, const torch::Tensor& observations) {
+  const auto parameters = module.parameters();
+  if (parameters.empty()) return observations;
+  return observations.to(parameters.front().device(), parameters.front().scalar_type());
+}
+
+CandidateSelectionPolicy::CandidateSelectionPolicy(GenerativePolicy model, QFunction q, int64_t candidates,
+                                                   SelectionRule rule, double temperature)
+    : model_(std::move(model)), q_(std::move(q)), candidates_(candidates), rule_(rule), temperature_(temperature) {
+  if (candidates_ < 1) throw std::invalid_argument("candidate selection: need at least one candidate");
+}
+
+torch::Tensor CandidateSelectionPolicy::act(const torch::Tensor& observations) {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor states = to_module_input(*model_, observations);
+  const int64_t b = states.size(0), n = candidates_;
+  // sample() keeps sample k of state b conditioned on state b; the Q rows are built the same way.
+  const torch::Tensor candidates = model_->sample(states, n).clamp(-1.0, 1.0);  // [B, N, A]
+  const torch::Tensor flat = candidates.reshape({b * n, candidates.size(2)});
+  const torch::Tensor q = q_(states.repeat_interleave(n, 0), flat).reshape({b, n});
+  return select_candidates(candidates, q, rule_, temperature_);
+}
+
+void ema_update(const torch::nn::Module& source, torch::nn::Module& target, double rate) {
+  torch::NoGradGuard no_grad;
+  const auto from = source.named_parameters(true);
+  for (auto& item : target.named_parameters(true)) {
+    const torch::Tensor* s = from.find(item.key());
+    if (!s) throw std::invalid_argument("ema_update: parameter '" + item.key() + "' is missing in the source");
+    item.value().mul_(1.0 - rate).add_(*s, rate);
+  }
+  const auto buffers = source.named_buffers(true);
+  for (auto& item : target.named_buffers(true)) {
+    const torch::Tensor* s = buffers.find(item.key());
+    if (s && item.value().is_floating_point()) item.value().mul_(1.0 - rate).add_(*s, rate);
+  }
+}
+
+template <class V>
+void BehaviourModelConfig::visit(V& v) {
+  v.field("steps", steps, "gradient steps of the behaviour model", config::at_least(1));
+  v.field("batch_size", batch_size, "transitions per step", config::at_least(1));
+  v.field("lr", lr, "Adam learning rate", config::positive());
+  v.field("grad_clip", grad_clip, "max gradient norm (0: none)", config::non_negative());
+  v.field("ema_rate", ema_rate, "> 0: act with an EMA copy updated at this rate", config::in_range(0, 1));
+  v.field("ema_every", ema_every, "steps between EMA updates", config::at_least(1));
+  v.field("ema_start", ema_start, "steps before the EMA starts averaging (it copies the model until then)",
+          config::non_negative());
+  v.section("model", model, "generative behaviour model: path, parameterisation, loss, solver, network");
+}
+template void BehaviourModelConfig::visit(config::Reader&);
+template void BehaviourModelConfig::visit(config::Writer&);
+
+template <class V>
+void CriticStageConfig::visit(V& v) {
+  v.field("steps", steps, "gradient steps of the critic", config::at_least(1));
+  v.field("batch_size", batch_size, "transitions per step", config::at_least(1));
+  v.section("iql", iql, "IQL critic: expectile V, twin Q, Polyak target Q");
+}
+template void CriticStageConfig::visit(config::Reader&);
+template void CriticStageConfig::visit(config::Writer&);
+
+BehaviourModel::BehaviourModel(const BehaviourModelConfig& config, int64_t state_dim, int64_t action_dim,
+                               const datasets::TransitionSet* data, std::uint64_t sampler_seed,
+                               const torch::Device& device)
+    : config_(config) {
+  model_ = GenerativePolicy(config.model, state_dim, action_dim);
+  model_->to(device);
+  if (config.ema_rate > 0) {
+    ema_ = GenerativePolicy(config.model, state_dim, action_dim);
+    ema_->to(device);
+    copy_policy_weights(*model_, *ema_);
+    for (auto& p : ema_->parameters()) p.set_requires_grad(false);
+  }
+  optimizer_ = std::make_unique<torch::optim::Adam>(model_->parameters(), torch::optim::AdamOptions(config.lr));
+  if (data) sampler_.emplace(*data, config.batch_size, sampler_seed);
+}
+
+training::Metrics BehaviourModel::step() {
+  if (!sampler_) throw std::logic_error("behaviour model: built without a dataset (for acting only); cannot train");
+  const datasets::TransitionBatch batch = sampler_->next();
+  const torch::Tensor loss = model_->loss(batch.actions, batch.observations);
+  optimizer_->zero_grad();
+  loss.backward();
+  training::Metrics metrics{{"behaviour_loss", loss.item<double>()}};
+  if (config_.grad_clip > 0) {
+    metrics.push_back({"behaviour_grad_norm", torch::nn::utils::clip_grad_norm_(model_->parameters(), config_.grad_clip)});
+  }
+  optimizer_->step();
+  ++steps_;
+  if (ema_ && steps_ % config_.ema_every == 0) {
+    // Until ema_start the copy follows the model exactly (early weights are not worth averaging).
+    if (steps_ < config_.ema_start) copy_policy_weights(*model_, *ema_);
+    else ema_update(*model_, *ema_, config_.ema_rate);
+  }
+  return metrics;
+}
+
+void BehaviourModel::save(training::CheckpointWriter& out, const std::string& prefix) const {
+  out.module(prefix + "/model", *model_);
+  if (ema_) out.module(prefix + "/ema", *ema_);
+  out.optimizer(prefix + "/adam", *optimizer_);
+  out.integer(prefix + "/steps", steps_);
+  if (sampler_) out.text(prefix + "/sampler", sampler_->get_state().serialize());
+}
+
+void BehaviourModel::load(const training::CheckpointReader& in, const std::string& prefix) {
+  in.module(prefix + "/model", *model_);
+  if (ema_) in.module(prefix + "/ema", *ema_);
+  in.optimizer(prefix + "/adam", *optimizer_);
+  steps_ = in.integer(prefix + "/steps");
+  if (sampler_) sampler_->set_state(datasets::BatchSamplerState::parse(in.text(prefix + "/sampler")));
+}
+
+}  // namespace grl::baselines

@@ -1,0 +1,108 @@
+// What the generative-policy baselines (IDQL, SfBC, Diffusion-QL, SRPO) share, all built on the
+// generative core through GenerativePolicy: a behaviour model trained by its generative loss on the
+// dataset's actions (with an optional EMA copy), and acting by drawing N candidate actions per state
+// from a generative model and keeping one per state by its Q value.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "algorithms/generative_policy.h"
+#include "algorithms/iql/iql_critic.h"
+#include "algorithms/training/algorithm.h"
+#include "algorithms/training/checkpoint.h"
+#include "datasets/batch_sampler.h"
+
+namespace grl::baselines {
+
+// How one of N candidates per state is kept.
+//   argmax:  the candidate with the largest Q.
+//   softmax: one drawn with probabilities softmax(Q / temperature) over the state's N candidates.
+enum class SelectionRule { argmax, softmax };
+SelectionRule parse_selection_rule(const std::string& name);  // "argmax", "softmax"; throws otherwise
+
+// candidates [B, N, A], q [B, N] -> [B, A]: row b is chosen among candidates[b] by q[b] alone.
+// softmax draws from `generator` (or the global one); temperature > 0.
+torch::Tensor select_candidates(const torch::Tensor& candidates, const torch::Tensor& q, SelectionRule rule,
+                                double temperature, c10::optional<at::Generator> generator = c10::nullopt);
+
+// Q(s, a) for states [M, S] and actions [M, A] -> [M] (no gradient needed).
+using QFunction = std::function<torch::Tensor(const torch::Tensor& states, const torch::Tensor& actions)>;
+
+// Acts by sampling N actions per state from `model` (its own solver), clipping them to [-1, 1],
+// scoring them with `q` and keeping one per state by `rule`. Without gradients, on the model's device.
+class CandidateSelectionPolicy : public training::Policy {
+ public:
+  CandidateSelectionPolicy(GenerativePolicy model, QFunction q, int64_t candidates, SelectionRule rule,
+                           double temperature);
+  torch::Tensor act(const torch::Tensor& observations) override;
+
+ private:
+  GenerativePolicy model_;
+  QFunction q_;
+  int64_t candidates_;
+  SelectionRule rule_;
+  double temperature_;
+};
+
+// Observations moved to the module's device and dtype (how every generative baseline acts).
+torch::Tensor to_module_input(const torch::nn::Module& module, const torch::Tensor& observations);
+
+// target <- (1 - rate) target + rate source for parameters and floating buffers (EMA of a model).
+void ema_update(const torch::nn::Module& source, torch::nn::Module& target, double rate);
+
+// A behaviour model mu(a | s) trained by its generative loss on dataset actions.
+struct BehaviourModelConfig {
+  std::int64_t steps = 1000000;
+  std::int64_t batch_size = 256;
+  double lr = 3e-4;              // Adam
+  double grad_clip = 0.0;        // max gradient norm (0: none)
+  double ema_rate = 0.0;         // > 0: keep an EMA copy (rate per update) and act with it
+  std::int64_t ema_every = 1;    // steps between EMA updates
+  std::int64_t ema_start = 0;    // before this step the EMA copy just follows the model
+  GenerativePolicyConfig model;  // path, parameterisation, loss, solver, network
+
+  template <class V>
+  void visit(V& v);
+};
+
+// The IQL critic trained on its own stage (IDQL, SfBC, SRPO): algorithms.md section 7.
+struct CriticStageConfig {
+  std::int64_t steps = 1000000;
+  std::int64_t batch_size = 256;
+  iql::IqlCriticConfig iql;
+
+  template <class V>
+  void visit(V& v);
+};
+
+class BehaviourModel {
+ public:
+  // data may be null (built for acting only).
+  BehaviourModel(const BehaviourModelConfig& config, int64_t state_dim, int64_t action_dim,
+                 const datasets::TransitionSet* data, std::uint64_t sampler_seed, const torch::Device& device);
+
+  // One Adam step on a fresh batch; returns behaviour_loss (and grad_norm when clipping).
+  training::Metrics step();
+  // The model to sample from: the EMA copy when there is one, else the trained model.
+  GenerativePolicy acting_model() const { return ema_ ? ema_ : model_; }
+  GenerativePolicy model() const { return model_; }
+
+  void save(training::CheckpointWriter& out, const std::string& prefix) const;
+  void load(const training::CheckpointReader& in, const std::string& prefix);
+
+ private:
+  BehaviourModelConfig config_;
+  GenerativePolicy model_{nullptr};
+  GenerativePolicy ema_{nullptr};
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+  std::optional<datasets::BatchSampler> sampler_;
+  std::int64_t steps_ = 0;
+};
+
+}  // namespace grl::baselines
