@@ -98,9 +98,9 @@ TEST(Sweep, ShippedSweepsParse) {
     const auto sweep = load_sweep(find_preset(name));
     EXPECT_FALSE(sweep_cells(sweep).empty()) << name;
   }
-  // 9 datasets x (GMPO and GMPG x 3 models, and 4 baselines) x 3 seeds.
-  EXPECT_EQ(sweep_cells(load_sweep(find_preset("sweeps/paper-locomotion.yaml"))).size(), 9u * 10 * 3);
-  EXPECT_EQ(sweep_cells(load_sweep(find_preset("sweeps/cpu-native.yaml"))).size(), 1u * 6 * 3);
+  // 9 datasets x (GMPO and GMPG x 3 models, and 9 baselines) x 3 seeds.
+  EXPECT_EQ(sweep_cells(load_sweep(find_preset("sweeps/paper-locomotion.yaml"))).size(), 9u * 15 * 3);
+  EXPECT_EQ(sweep_cells(load_sweep(find_preset("sweeps/cpu-native.yaml"))).size(), 1u * 11 * 3);
 }
 
 TEST(Report, SummaryIsTheMeanAndPopulationStdOverSeeds) {
