@@ -295,8 +295,11 @@ ReportSummary write_report(const std::filesystem::path& out) {
   bool native = false;
   for (const auto& d : datasets) native |= envs::try_parse_dataset_id(d) && envs::try_parse_dataset_id(d)->native;
   if (native) {
-    md << "The paper columns are the published numbers on D4RL's own v2 files; our native datasets are recorded on our "
-          "envs by our SAC policies with D4RL's recipe, so the numbers are comparable in scale, not identical in data.\n\n";
+    md << "The paper columns are the published numbers on D4RL's own v2 files of the same robot and kind, shown for "
+          "orientation only: our native datasets are recorded on our envs by our own SAC policies with D4RL's recipe, "
+          "and their behaviour policies score differently from D4RL's (docs/native-datasets.md; the hopper medium "
+          "data scores about 20 against D4RL's 44), so compare the algorithms with each other and with the data's own "
+          "score, not with these columns.\n\n";
   }
   md << "## Plots\n\n";
   if (summary.plots) {
