@@ -36,6 +36,15 @@ SceneRenderer::SceneRenderer(const mjModel* model, int offscreen_width, int offs
   }
 }
 
+void SceneRenderer::set_effects(bool on) {
+  const mjtByte value = on ? 1 : 0;
+  scene_.flags[mjRND_SHADOW] = value;
+  scene_.flags[mjRND_REFLECTION] = value;
+  scene_.flags[mjRND_SKYBOX] = value;
+}
+
+bool SceneRenderer::effects() const { return scene_.flags[mjRND_SHADOW] != 0; }
+
 SceneRenderer::~SceneRenderer() {
   mjr_freeContext(&context_);
   mjv_freeScene(&scene_);

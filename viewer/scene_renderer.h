@@ -24,6 +24,11 @@ class SceneRenderer {
   void set_show_robot(bool show) { show_robot_ = show; }
   bool show_robot() const { return show_robot_; }
 
+  // Shadows, the floor's reflection and the skybox. A software OpenGL (Mesa's llvmpipe under Xvfb)
+  // spends most of a frame on them: 8.8 frames/s with them, about 26 without, at 1280 x 720.
+  void set_effects(bool on);
+  bool effects() const;
+
   // Updates the scene from `data` (mjv_updateScene needs it mutable; nothing is changed but
   // its visualisation caches) and draws it into `viewport` of the window's back buffer.
   void render_to_window(mjData* data, mjvCamera& camera, const mjrRect& viewport);

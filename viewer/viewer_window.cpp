@@ -37,11 +37,17 @@ struct Loaded {
   std::unique_ptr<PolicyWorker> worker;  // null without a checkpoint; declared last, destroyed first
 };
 
-Loaded load(const ViewerOptions& options) {
+// Mesa's software rasterisers: shadows and reflections cost them two thirds of a frame.
+bool software_renderer(const std::string& name) {
+  return name.find("llvmpipe") != std::string::npos || name.find("softpipe") != std::string::npos;
+}
+
+Loaded load(const ViewerOptions& options, bool effects) {
   Loaded l;
   l.session = std::make_unique<ViewerSession>(options);
   l.renderer = std::make_unique<SceneRenderer>(l.session->env().model(), options.width, options.height);
   l.renderer->set_show_robot(options.show_robot);
+  l.renderer->set_effects(effects);
   l.camera = std::make_unique<CameraController>(l.session->env().model());
   if (l.session->policy()) l.worker = std::make_unique<PolicyWorker>(l.session->policy(), l.session->dataset());
   return l;
@@ -66,7 +72,7 @@ class ViewerWindow {
  public:
   ViewerWindow(const ViewerOptions& options, std::ostream& out)
       : options_(options), out_(out), window_(options.width, options.height, "grl view", /*visible=*/true) {
-    loaded_ = load(options_);  // bad input from the command line is an error, not a panel message
+    loaded_ = load(options_, !software_renderer(window_.renderer_name()));  // bad input from the command line is an error, not a panel message
     copy_text(checkpoint_path_, sizeof checkpoint_path_, options_.checkpoint);
     copy_text(dataset_path_, sizeof dataset_path_, options_.dataset);
     env_index_ = env_index_of(loaded_.session->spec().id);
@@ -314,7 +320,7 @@ class ViewerWindow {
   void reload(const ViewerOptions& options) {
     try {
       drop_pending_action();
-      Loaded fresh = load(options);
+      Loaded fresh = load(options, loaded_.renderer->effects());
       loaded_ = std::move(fresh);
       options_ = options;
       env_index_ = env_index_of(loaded_.session->spec().id);
@@ -431,6 +437,8 @@ class ViewerWindow {
       if (ImGui::Button("Reset view")) loaded_.camera->reset_view();
       bool robot = loaded_.renderer->show_robot();
       if (ImGui::Checkbox("show the robot", &robot)) loaded_.renderer->set_show_robot(robot);
+      bool effects = loaded_.renderer->effects();
+      if (ImGui::Checkbox("shadows and reflections", &effects)) loaded_.renderer->set_effects(effects);
       ImGui::TextDisabled("left drag: rotate, right drag: move, wheel: zoom, shift: horizontal");
     }
     if (!status_.empty()) ImGui::TextWrapped("%s", status_.c_str());
