@@ -2,23 +2,9 @@
 # each of bc, iql, td3_bc, cql and the generative-policy baselines idql, sfbc, diffusion_ql, srpo and qgpo
 # from its presets/<algo>/cpu.yaml (tiny budgets and networks by override), and `grl eval` scores
 # each checkpoint alone, with the dataset file gone.
+include(${CMAKE_CURRENT_LIST_DIR}/support/checks.cmake)
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
-
-function(run_ok out_var)
-  execute_process(COMMAND ${ARGN} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
-  endif()
-  set(${out_var} "${out}" PARENT_SCOPE)
-endfunction()
-
-function(expect_in text expected)
-  string(FIND "${text}" "${expected}" at)
-  if(at EQUAL -1)
-    message(FATAL_ERROR "output lacks '${expected}':\n${text}")
-  endif()
-endfunction()
 
 run_ok(collected ${GRL} collect --env hopper --policy random --episodes 40 --seed 1 --out ${WORK}/hopper-random.hdf5)
 

@@ -1,6 +1,7 @@
 # `grl bench run --launcher slurm` on a real SLURM cluster: the job array runs every cell through
 # `grl bench cell` and the report adds them up. Runs only when a cluster answers (`sinfo` shows a
 # node up: bash scripts/start-local-slurm.sh starts a one-node one; .ci/run does); skipped otherwise.
+include(${CMAKE_CURRENT_LIST_DIR}/support/checks.cmake)
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 find_program(SBATCH sbatch)
@@ -15,15 +16,7 @@ if(NOT rc EQUAL 0 OR NOT states MATCHES "idle|mixed|allocated")
   return()
 endif()
 
-function(run_ok out_var)
-  execute_process(COMMAND ${ARGN} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
-  endif()
-  set(${out_var} "${out}${err}" PARENT_SCOPE)
-endfunction()
-
-run_ok(collected ${GRL} collect --env hopper --policy random --episodes 30 --seed 2 --out ${WORK}/hopper-random.hdf5)
+run_ok_with_stderr(collected ${GRL} collect --env hopper --policy random --episodes 30 --seed 2 --out ${WORK}/hopper-random.hdf5)
 file(WRITE ${WORK}/tiny.yaml "name: slurm-tiny
 datasets: [${WORK}/hopper-random.hdf5]
 seeds: [0, 1]
@@ -35,7 +28,7 @@ slurm: {cpus_per_task: 1, time: '00:10:00'}
 algorithms:
   - {label: GMPO-ICFM, algorithm: gmpo, preset: gmpo/cpu-icfm.yaml}
 ")
-run_ok(ran ${GRL} bench run ${WORK}/tiny.yaml --out ${WORK}/sweep --launcher slurm --wait)
+run_ok_with_stderr(ran ${GRL} bench run ${WORK}/tiny.yaml --out ${WORK}/sweep --launcher slurm --wait)
 foreach(expected "submitted SLURM job" "cell(s), script" "| average |" "(2 runs)")
   string(FIND "${ran}" "${expected}" at)
   if(at EQUAL -1)
@@ -58,7 +51,7 @@ foreach(expected "#SBATCH --array=0,1" "#SBATCH --cpus-per-task=1" "#SBATCH --ti
   endif()
 endforeach()
 # Nothing is left to submit a second time.
-run_ok(again ${GRL} bench run ${WORK}/tiny.yaml --out ${WORK}/sweep --launcher slurm)
+run_ok_with_stderr(again ${GRL} bench run ${WORK}/tiny.yaml --out ${WORK}/sweep --launcher slurm)
 string(FIND "${again}" "every cell of ${WORK}/sweep is finished" at)
 if(at EQUAL -1)
   message(FATAL_ERROR "a finished sweep was submitted again:\n${again}")

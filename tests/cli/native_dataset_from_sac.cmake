@@ -2,25 +2,11 @@
 # (a tiny run), `grl sac select-policies` into a policy folder, `grl dataset make` of a small native
 # dataset from those policies, `grl dataset info` of it by id, `grl dataset list`, and the error for an
 # id that is not a native dataset.
+include(${CMAKE_CURRENT_LIST_DIR}/support/checks.cmake)
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 set(ENV{GRL_POLICY_DIR} ${WORK}/policies)
 set(ENV{GRL_DATASET_DIR} ${WORK}/datasets)
-
-function(run_ok out_var)
-  execute_process(COMMAND ${ARGN} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
-  endif()
-  set(${out_var} "${out}" PARENT_SCOPE)
-endfunction()
-
-function(expect_in text expected)
-  string(FIND "${text}" "${expected}" at)
-  if(at EQUAL -1)
-    message(FATAL_ERROR "output lacks '${expected}':\n${text}")
-  endif()
-endfunction()
 
 run_ok(trained ${GRL} sac train --env hopper --steps 600 --seed 3 --name sac-tiny --runs-dir ${WORK}/runs
        learning_starts=100 batch_size=16 actor.hidden=[16,16] critic.hidden=[16,16] eval_episodes=2

@@ -1,22 +1,9 @@
 # Broken plugins are refused with the documented messages and do not take grl down: `grl plugins`
 # lists each failure (and exits 1), any other command warns and runs (exit 0), and a refused plugin
 # registers none of its names.
+include(${CMAKE_CURRENT_LIST_DIR}/support/checks.cmake)
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
-
-function(expect_in text expected)
-  string(FIND "${text}" "${expected}" at)
-  if(at EQUAL -1)
-    message(FATAL_ERROR "output lacks '${expected}':\n${text}")
-  endif()
-endfunction()
-
-function(expect_not_in text unexpected)
-  string(FIND "${text}" "${unexpected}" at)
-  if(NOT at EQUAL -1)
-    message(FATAL_ERROR "output has '${unexpected}':\n${text}")
-  endif()
-endfunction()
 
 # check_refused(<fixture> <expected message part>...)
 function(check_refused fixture)

@@ -1,23 +1,9 @@
 # End to end on a dataset made here: `grl collect` writes hopper random-policy data, `grl train` runs
 # GMPO (tiny budgets) into a run directory, `grl eval` scores the checkpoint alone, `grl resume`
 # of a finished run has nothing left to do.
+include(${CMAKE_CURRENT_LIST_DIR}/support/checks.cmake)
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
-
-function(run_ok out_var)
-  execute_process(COMMAND ${ARGN} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
-  endif()
-  set(${out_var} "${out}" PARENT_SCOPE)
-endfunction()
-
-function(expect_in text expected)
-  string(FIND "${text}" "${expected}" at)
-  if(at EQUAL -1)
-    message(FATAL_ERROR "output lacks '${expected}':\n${text}")
-  endif()
-endfunction()
 
 run_ok(collected ${GRL} collect --env hopper --policy random --episodes 40 --seed 1 --out ${WORK}/hopper-random.hdf5)
 expect_in("${collected}" "40 episodes")

@@ -1,0 +1,35 @@
+# Shared by the tests/cli/*.cmake scripts (this folder is not globbed as a test itself).
+
+# run_ok(<out_var> <command>...): runs the command, fails the test with its output when it exits non-zero,
+# and sets <out_var> to its standard output.
+function(run_ok out_var)
+  execute_process(COMMAND ${ARGN} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
+  endif()
+  set(${out_var} "${out}" PARENT_SCOPE)
+endfunction()
+
+# run_ok_with_stderr(<out_var> <command>...): like run_ok, <out_var> holds standard output then standard
+# error (for messages grl writes to stderr, such as progress and "finished:").
+function(run_ok_with_stderr out_var)
+  execute_process(COMMAND ${ARGN} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
+  endif()
+  set(${out_var} "${out}${err}" PARENT_SCOPE)
+endfunction()
+
+function(expect_in text expected)
+  string(FIND "${text}" "${expected}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "output lacks '${expected}':\n${text}")
+  endif()
+endfunction()
+
+function(expect_not_in text unexpected)
+  string(FIND "${text}" "${unexpected}" at)
+  if(NOT at EQUAL -1)
+    message(FATAL_ERROR "output has '${unexpected}':\n${text}")
+  endif()
+endfunction()
