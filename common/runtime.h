@@ -15,8 +15,9 @@ struct RuntimeSettings {
   void visit(V& v);
 };
 
-// Sets LibTorch's thread count; call once at start-up, before any parallel work.
+// Sets LibTorch's and OpenBLAS's thread counts; call once at start-up, before any parallel work.
 void apply_runtime(const RuntimeSettings& settings);
+void set_compute_threads(int threads);
 
 // Checks that `device` names a usable device and returns it normalised ("cpu", "cuda:0"), or throws
 // with what is available.

@@ -6,7 +6,6 @@
 //   build/perf/grl_perf_evaluation [--episodes 10] [--path gvp] [--env-threads 1] [--threads 1] [--skip-reference]
 //
 // For comparison: the Python reference, one action at a time, needs about 3 minutes for this.
-#include <dlfcn.h>
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -15,16 +14,9 @@
 
 #include "algorithms/evaluation/evaluator.h"
 #include "algorithms/gmpo/gmpo.h"
+#include "common/runtime.h"
 #include "envs/env_catalog.h"
 
-// OpenBLAS keeps its own thread pool beside LibTorch's (one thread per core by default). On a
-// 2-core machine under load its spinning threads make small matrix products many times slower
-// (batch-10 policy calls: 184 ms with them, 39 ms without), so it gets the same thread count.
-// Looked up at run time because the BLAS behind libblas.so.3 need not be OpenBLAS.
-void limit_openblas_threads(int threads) {
-  using SetThreads = void (*)(int);
-  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
-}
 
 int main(int argc, char** argv) {
   int episodes = 10;
@@ -39,8 +31,7 @@ int main(int argc, char** argv) {
     else if (i + 1 < argc && !std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[++i]);
     else if (i + 1 < argc && !std::strcmp(argv[i], "--path")) path = argv[++i];
   }
-  torch::set_num_threads(threads);
-  limit_openblas_threads(threads);
+  grl::set_compute_threads(threads);
   torch::manual_seed(0);
   grl::training::AlgorithmContext context;
   context.env = grl::envs::env_spec("halfcheetah");

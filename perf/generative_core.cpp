@@ -17,7 +17,9 @@
 #include <vector>
 
 #include "algorithms/generative_policy.h"
+#include "algorithms/networks/few_row_kernels.h"
 #include "algorithms/networks/residual_net.h"
+#include "common/runtime.h"
 
 namespace {
 
@@ -66,7 +68,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  torch::set_num_threads(threads);
+  grl::set_compute_threads(threads);
   const torch::Device device(device_name);
   const double seconds = quick ? 0.3 : 2.0;
   torch::manual_seed(0);
@@ -106,6 +108,25 @@ int main(int argc, char** argv) {
                   t.median_ms / batch, 1000.0 * batch / t.median_ms);
     }
   }
+  {
+    // Where a batch-1 fast-path call spends its time: binding the grid and the state, then the steps.
+    // A whole call costs more than the sum: the step loop alone keeps the 5.5 MB of weights in L3,
+    // while prepare's other work (and anything else the process does) evicts part of them.
+    c10::InferenceMode inference;
+    const torch::Tensor states = torch::randn({1, S}, device);
+    const torch::Tensor times = torch::linspace(0, 1, config.grid_points, device).narrow(0, 0, steps);
+    const torch::Tensor x = torch::randn({1, A}, device);
+    std::unique_ptr<grl::networks::PreparedNetwork> prepared;
+    const Timing bind = measure([&] { prepared = policy->network->prepare(times, states); }, 3, 20, seconds / 2, device);
+    const Timing step = measure([&] { (*prepared)(steps / 2, x); }, 10, 200, seconds / 2, device);
+    const Timing all_steps = measure(
+        [&] {
+          for (int i = 0; i < steps; ++i) (*prepared)(i, x);
+        },
+        3, 10, seconds / 2, device);
+    std::printf("  batch 1    fast path: prepare %.3f ms, one step %.1f us, %d steps in a row %.3f ms\n",
+                bind.median_ms, 1000 * step.median_ms, steps, all_steps.median_ms);
+  }
 
   // ---- Training: one weighted flow-matching step (GMPO's loss shape), forward + backward + Adam.
   std::printf("\n%-44s %12s\n", "training step (flow matching, weighted)", "ms/step");
@@ -125,8 +146,9 @@ int main(int argc, char** argv) {
   }
 
   // ---- The floor: every x-dependent weight has to be read once per step. One matrix-vector product
-  // over the same number of floats measures the memory/cache bandwidth limit; the per-layer chain
-  // adds one dispatch per layer.
+  // over the same number of floats measures the memory/cache bandwidth limit (5.5 MB does not fit this
+  // machine's 512 KB L2, so it streams from L3); the per-layer lines show what one layer after another
+  // costs through torch::mm and through the fast path's kernels.
   std::printf("\n%-44s %12s %14s %14s\n", "floor (batch 1, per action)", "us/step", "ms/action", "GB/s");
   int64_t x_dependent = 0;
   std::vector<torch::Tensor> layer_weights;
@@ -157,6 +179,7 @@ int main(int argc, char** argv) {
                 bytes / (t.median_ms * 1e6));
   }
   {
+    // What addmm costs at one row: OpenBLAS's sgemm packs each weight matrix on every call.
     std::vector<torch::Tensor> vectors;
     for (auto& w : layer_weights) vectors.push_back(torch::randn({1, w.size(1)}, device));
     const Timing t = measure(
@@ -165,7 +188,21 @@ int main(int argc, char** argv) {
           for (std::size_t i = 0; i < layer_weights.size(); ++i) torch::mm(vectors[i], layer_weights[i].t());
         },
         10, 50, seconds / 2, device);
-    std::printf("  per-layer chain (%zu matvecs, x-dep.)%-7s %12.1f %14.3f %14.1f\n", layer_weights.size(), "",
+    std::printf("  per-layer torch::mm (%zu layers, x-dep.)%-4s %12.1f %14.3f %14.1f\n", layer_weights.size(), "",
+                1000 * t.median_ms, t.median_ms * steps, static_cast<double>(x_dependent) * 4 / (t.median_ms * 1e6));
+  }
+  if (device.is_cpu() && grl::networks::few_row::fast_kernels_available()) {
+    // The fast path's own layer kernels over the network's weights, without the SiLUs and additions.
+    std::vector<float> x(1024, 0.5f), y(1024);
+    const Timing t = measure(
+        [&] {
+          for (auto& w : layer_weights) {
+            grl::networks::few_row::dense(w.data_ptr<float>(), nullptr, w.size(0), w.size(1), x.data(), w.size(1), 1,
+                                          y.data(), w.size(0), false);
+          }
+        },
+        10, 50, seconds / 2, device);
+    std::printf("  per-layer few-row kernels (%zu layers)%-6s %12.1f %14.3f %14.1f\n", layer_weights.size(), "",
                 1000 * t.median_ms, t.median_ms * steps, static_cast<double>(x_dependent) * 4 / (t.median_ms * 1e6));
   }
   return 0;

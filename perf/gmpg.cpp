@@ -28,6 +28,7 @@
 #include "algorithms/generative_policy.h"
 #include "algorithms/gmpg/policy_gradient.h"
 #include "algorithms/iql/iql_critic.h"
+#include "common/runtime.h"
 
 namespace {
 
@@ -250,7 +251,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (args.threads > 0) torch::set_num_threads(args.threads);
+  if (args.threads > 0) grl::set_compute_threads(args.threads);
   g_args = args;
   std::string widths;
   for (int w : args.hidden) widths += (widths.empty() ? "" : "-") + std::to_string(w);

@@ -6,7 +6,6 @@
 //
 // For comparison: the Python PyTorch reference needs about 330 ms per GMPO policy step at batch
 // 4096 on this machine.
-#include <dlfcn.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -18,18 +17,10 @@
 #include <vector>
 
 #include "algorithms/gmpo/gmpo.h"
+#include "common/runtime.h"
 #include "envs/env_catalog.h"
 
 namespace {
-
-// OpenBLAS keeps its own thread pool beside LibTorch's (one thread per core by default). On a
-// 2-core machine under load its spinning threads make small matrix products many times slower
-// (batch-10 policy calls: 184 ms with them, 39 ms without), so it gets the same thread count.
-// Looked up at run time because the BLAS behind libblas.so.3 need not be OpenBLAS.
-void limit_openblas_threads(int threads) {
-  using SetThreads = void (*)(int);
-  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
-}
 
 double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
@@ -66,8 +57,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--seconds")) seconds = std::stod(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
   }
-  torch::set_num_threads(threads);
-  limit_openblas_threads(threads);
+  grl::set_compute_threads(threads);
   torch::manual_seed(0);
   const grl::envs::EnvSpec spec = grl::envs::env_spec("hopper");
   const int64_t n = 100000;

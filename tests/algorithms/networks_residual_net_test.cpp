@@ -3,6 +3,8 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include "algorithms/networks/generative_network.h"
 #include "algorithms/networks/residual_net.h"
@@ -149,30 +151,52 @@ TEST(NetworksResidualNet, EmbeddingGridEqualsPerPairEmbedding) {
   }
 }
 
-// The prepared path must be the same function as forward(): all grid points, small and large batches
-// (the large one exceeds the precompute budget and projects one step at a time).
-void expect_prepared_equals_forward(int64_t state_dim, int64_t batch) {
+// The prepared path must be the same function as forward(): all grid points, the few-row kernels
+// (up to 16 rows), BLAS above that, and large batches that exceed the precompute budget and project
+// one step at a time.
+void expect_prepared_equals_forward(int64_t state_dim, int64_t batch, int64_t action_dim = 6,
+                                    std::vector<int> hidden = {512, 256, 128}) {
   torch::manual_seed(4);
-  TemporalSpatialResidualNet net(6, state_dim);
+  GenerativeNetworkConfig config;
+  config.hidden = hidden;
+  TemporalSpatialResidualNet net(action_dim, state_dim, config);
   const auto times = torch::linspace(0, 1, 32).narrow(0, 0, 31);
   const auto c = state_dim > 0 ? torch::randn({batch, state_dim}) : torch::Tensor();
   torch::NoGradGuard no_grad;
   auto prepared = net->prepare(times, c);
   float worst = 0;
   for (int64_t i = 0; i < 31; i += (batch > 64 ? 10 : 1)) {
-    const auto x = torch::randn({batch, 6}) * 2;
+    const auto x = torch::randn({batch, action_dim}) * 2;
     const auto fast = (*prepared)(i, x);
     const auto plain = net->forward(times[i].expand({batch}), x, c);
+    ASSERT_EQ(fast.sizes(), plain.sizes());
     worst = std::max(worst, (fast - plain).abs().max().item<float>() / (1.0f + plain.abs().max().item<float>()));
   }
-  EXPECT_LT(worst, 1e-5) << "state_dim " << state_dim << " batch " << batch;
+  EXPECT_LT(worst, 1e-5) << "state_dim " << state_dim << " batch " << batch << " action_dim " << action_dim
+                         << " levels " << hidden.size();
 }
 
 TEST(NetworksResidualNet, PreparedPathEqualsForward) {
-  expect_prepared_equals_forward(17, 1);
-  expect_prepared_equals_forward(17, 10);
+  for (int64_t batch : {1, 2, 3, 4, 5, 7, 10, 16, 17}) expect_prepared_equals_forward(17, batch);
   expect_prepared_equals_forward(17, 400);  // 31 * 400 * 1792 floats > budget: per-step projection
-  expect_prepared_equals_forward(0, 5);     // unconditional
+  expect_prepared_equals_forward(0, 5);     // unconditional: one embedding row shared by every x row
+  expect_prepared_equals_forward(0, 40);
+  expect_prepared_equals_forward(11, 3, 9, {64});        // one level: the last layer reads [u, d0] directly
+  expect_prepared_equals_forward(11, 6, 3, {96, 40, 24, 8});  // four levels, widths not multiples of 8
+}
+
+TEST(NetworksResidualNet, PreparedPathRefusesRowsThatDoNotMatchTheConditions) {
+  torch::manual_seed(6);
+  TemporalSpatialResidualNet net(6, 17);
+  torch::NoGradGuard no_grad;
+  auto prepared = net->prepare(torch::linspace(0, 1, 4), torch::randn({3, 17}));
+  try {
+    (*prepared)(0, torch::randn({2, 6}));
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("expected x of shape [3, 6]"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("got [2, 6]"), std::string::npos) << e.what();
+  }
 }
 
 TEST(NetworksResidualNet, PrepareWithAutogradFallsBackToDifferentiableForward) {
