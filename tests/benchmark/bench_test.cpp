@@ -94,6 +94,7 @@ TEST(Sweep, ErrorsNameTheProblem) {
 TEST(Sweep, ShippedSweepsParse) {
   baselines::ensure_baselines_registered();  // grl's main() does this; the sweeps use the baselines
   for (const char* name : {"sweeps/smoke.yaml", "sweeps/cpu-native.yaml", "sweeps/cpu-hopper-quick.yaml",
+                           "sweeps/cpu-classic-hopper.yaml",
                            "sweeps/paper-locomotion.yaml"}) {
     const auto sweep = load_sweep(find_preset(name));
     EXPECT_FALSE(sweep_cells(sweep).empty()) << name;
