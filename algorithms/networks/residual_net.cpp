@@ -165,14 +165,8 @@ class PreparedResidualNet : public PreparedNetwork {
     }
     const int64_t rows = silu_e_.size(0) * silu_e_.size(1);
     const torch::Tensor flat = silu_e_.reshape({-1, silu_e_.size(2)}).contiguous();
-    const bool few_row_projection = rows <= kFewRowsProjectionMax && rows * total <= kMaxPrecomputedFloats &&
-                                    few_row::fast_kernels_available() && flat.device().is_cpu() &&
-                                    flat.scalar_type() == torch::kFloat32 &&
-                                    std::all_of(blocks_.begin(), blocks_.end(), [](const ResidualBlock& block) {
-                                      return block->time_projection->weight.scalar_type() == torch::kFloat32 &&
-                                             block->time_projection->weight.is_contiguous();
-                                    });
-    if (few_row_projection) {
+    few_rows_ = few_rows_supported();
+    if (few_rows_ && rows <= kFewRowsProjectionMax && rows * total <= kMaxPrecomputedFloats) {
       // One state's 31 grid points: each block's projection goes straight into its columns of all_;
       // sgemm would spend most of its time packing (and cat copying) the weights.
       all_ = torch::empty({silu_e_.size(0), silu_e_.size(1), total}, flat.options());
@@ -196,7 +190,6 @@ class PreparedResidualNet : public PreparedNetwork {
         all_ = torch::addmm(stacked_bias_, flat, stacked_weight_t_).view({silu_e_.size(0), silu_e_.size(1), total});
       }
     }
-    few_rows_ = few_rows_supported();
   }
 
   torch::Tensor operator()(int64_t index, const torch::Tensor& x) override {
@@ -237,12 +230,13 @@ class PreparedResidualNet : public PreparedNetwork {
   }
 
  private:
-  // The few-row kernels read the weights in place: float32, contiguous, on the CPU.
+  // The few-row kernels read the weights in place: float32, contiguous, on the CPU. The grid
+  // projections they are given are made from silu_e_ and share its type.
   bool few_rows_supported() const {
     if (!few_row::fast_kernels_available() || !silu_e_.device().is_cpu()) return false;
-    std::vector<torch::Tensor> used = {net_->last->weight, net_->last->bias, all_.defined() ? all_ : silu_e_};
+    std::vector<torch::Tensor> used = {net_->last->weight, net_->last->bias, silu_e_};
     for (auto& block : blocks_) {
-      for (auto* layer : {&block->dense1, &block->dense2, &block->skip}) {
+      for (auto* layer : {&block->dense1, &block->dense2, &block->skip, &block->time_projection}) {
         if (!*layer) continue;
         used.push_back((*layer)->weight);
         used.push_back((*layer)->bias);

@@ -1,22 +1,26 @@
 # Shared by the tests/cli/*.cmake scripts (this folder is not globbed as a test itself).
 
-# run_ok(<out_var> <command>...): runs the command, fails the test with its output when it exits non-zero,
-# and sets <out_var> to its standard output.
-function(run_ok out_var)
+# run_checked(<out_var> <err_var> <command>...): runs the command, fails the test with its output when it
+# exits non-zero, and sets the two variables to its standard output and standard error.
+function(run_checked out_var err_var)
   execute_process(COMMAND ${ARGN} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
   endif()
+  set(${out_var} "${out}" PARENT_SCOPE)
+  set(${err_var} "${err}" PARENT_SCOPE)
+endfunction()
+
+# run_ok(<out_var> <command>...): run_checked keeping standard output only.
+function(run_ok out_var)
+  run_checked(out err ${ARGN})
   set(${out_var} "${out}" PARENT_SCOPE)
 endfunction()
 
 # run_ok_with_stderr(<out_var> <command>...): like run_ok, <out_var> holds standard output then standard
 # error (for messages grl writes to stderr, such as progress and "finished:").
 function(run_ok_with_stderr out_var)
-  execute_process(COMMAND ${ARGN} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
-  endif()
+  run_checked(out err ${ARGN})
   set(${out_var} "${out}${err}" PARENT_SCOPE)
 endfunction()
 
