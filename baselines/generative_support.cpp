@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "baselines/iql/iql.h"
 #include "common/config.h"
 
 namespace grl::baselines {
@@ -13,23 +14,27 @@ SelectionRule parse_selection_rule(const std::string& name) {
 }
 
 torch::Tensor select_candidates(const torch::Tensor& candidates, const torch::Tensor& q, SelectionRule rule,
-                                double temperature, c10::optional<at::Generator> generator) {
+                                double temperature, int64_t count, c10::optional<at::Generator> generator) {
   if (candidates.dim() != 3 || q.dim() != 2 || q.size(0) != candidates.size(0) || q.size(1) != candidates.size(1)) {
     throw std::invalid_argument("select_candidates: expected candidates [B, N, A] and q [B, N], got " +
                                 c10::str(candidates.sizes()) + " and " + c10::str(q.sizes()));
   }
+  if (count < 1 || count > candidates.size(1)) {
+    throw std::invalid_argument("select_candidates: select_count " + std::to_string(count) + " must lie in [1, " +
+                                std::to_string(candidates.size(1)) + "] (the candidates per state)");
+  }
   torch::NoGradGuard no_grad;
-  torch::Tensor index;  // [B, 1]: the kept candidate of each state
+  torch::Tensor index;  // [B, k]: the kept candidates of each state
   if (rule == SelectionRule::argmax) {
-    index = q.argmax(1, /*keepdim=*/true);
+    index = count == 1 ? q.argmax(1, /*keepdim=*/true) : std::get<1>(q.topk(count, 1));
   } else {
     if (!(temperature > 0)) throw std::invalid_argument("select_candidates: temperature must be > 0");
     // In double: a small temperature must not overflow exp or underflow every probability to 0.
     const torch::Tensor probabilities = torch::softmax(q.to(torch::kFloat64) / temperature, 1);
-    index = torch::multinomial(probabilities, 1, /*replacement=*/false, generator);
+    index = torch::multinomial(probabilities, count, /*replacement=*/false, generator);
   }
   const int64_t a = candidates.size(2);
-  return candidates.gather(1, index.unsqueeze(2).expand({candidates.size(0), 1, a})).squeeze(1);
+  return candidates.gather(1, index.unsqueeze(2).expand({candidates.size(0), count, a})).mean(1);
 }
 
 torch::Tensor to_module_input(const torch::nn::Module& module, const torch::Tensor& observations) {
@@ -39,10 +44,20 @@ torch::Tensor to_module_input(const torch::nn::Module& module, const torch::Tens
 }
 
 CandidateSelectionPolicy::CandidateSelectionPolicy(GenerativePolicy model, QFunction q, int64_t candidates,
-                                                   SelectionRule rule, double temperature)
-    : model_(std::move(model)), q_(std::move(q)), candidates_(candidates), rule_(rule), temperature_(temperature) {
+                                                   SelectionRule rule, double temperature, int64_t select_count)
+    : model_(std::move(model)), q_(std::move(q)), candidates_(candidates), rule_(rule), temperature_(temperature),
+      select_count_(select_count) {
   if (candidates_ < 1) throw std::invalid_argument("candidate selection: need at least one candidate");
+  if (select_count_ < 1 || select_count_ > candidates_) {
+    throw std::invalid_argument("candidate selection: select_count " + std::to_string(select_count_) +
+                                " must lie in [1, samples = " + std::to_string(candidates_) + "]");
+  }
 }
+
+CandidateSelectionPolicy::CandidateSelectionPolicy(GenerativePolicy model, QFunction q,
+                                                   const CandidateSelectionConfig& config)
+    : CandidateSelectionPolicy(std::move(model), std::move(q), config.samples, parse_selection_rule(config.selection),
+                               config.temperature, config.select_count) {}
 
 torch::Tensor CandidateSelectionPolicy::act(const torch::Tensor& observations) {
   torch::NoGradGuard no_grad;
@@ -52,7 +67,7 @@ torch::Tensor CandidateSelectionPolicy::act(const torch::Tensor& observations) {
   const torch::Tensor candidates = model_->sample(states, n).clamp(-1.0, 1.0);  // [B, N, A]
   const torch::Tensor flat = candidates.reshape({b * n, candidates.size(2)});
   const torch::Tensor q = q_(states.repeat_interleave(n, 0), flat).reshape({b, n});
-  return select_candidates(candidates, q, rule_, temperature_);
+  return select_candidates(candidates, q, rule_, temperature_, select_count_);
 }
 
 void ema_update(const torch::nn::Module& source, torch::nn::Module& target, double rate) {
@@ -71,6 +86,17 @@ void ema_update(const torch::nn::Module& source, torch::nn::Module& target, doub
 }
 
 template <class V>
+void CandidateSelectionConfig::visit(V& v) {
+  v.field("samples", samples, "candidate actions per state at act time", config::at_least(1));
+  v.field("selection", selection, "argmax: the best candidate by Q; softmax: one drawn with probabilities softmax(Q / temperature)",
+          config::one_of({"argmax", "softmax"}));
+  v.field("temperature", temperature, "softmax selection temperature", config::positive());
+  v.field("select_count", select_count, "candidates kept per state and averaged (at most samples)", config::at_least(1));
+}
+template void CandidateSelectionConfig::visit(config::Reader&);
+template void CandidateSelectionConfig::visit(config::Writer&);
+
+template <class V>
 void BehaviourModelConfig::visit(V& v) {
   v.field("steps", steps, "gradient steps of the behaviour model", config::at_least(1));
   v.field("batch_size", batch_size, "transitions per step", config::at_least(1));
@@ -80,6 +106,7 @@ void BehaviourModelConfig::visit(V& v) {
   v.field("ema_every", ema_every, "steps between EMA updates", config::at_least(1));
   v.field("ema_start", ema_start, "steps before the EMA starts averaging (it copies the model until then)",
           config::non_negative());
+  v.field("cosine_schedule", cosine_schedule, "anneal the learning rate to 0 over the steps (cosine)");
   v.section("model", model, "generative behaviour model: path, parameterisation, loss, solver, network");
 }
 template void BehaviourModelConfig::visit(config::Reader&);
@@ -114,9 +141,14 @@ training::Metrics BehaviourModel::step() {
   if (!sampler_) throw std::logic_error("behaviour model: built without a dataset (for acting only); cannot train");
   const datasets::TransitionBatch batch = sampler_->next();
   const torch::Tensor loss = model_->loss(batch.actions, batch.observations);
+  if (config_.cosine_schedule) {
+    const double lr = cosine_learning_rate(config_.lr, steps_, config_.steps);
+    for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+  }
   optimizer_->zero_grad();
   loss.backward();
   training::Metrics metrics{{"behaviour_loss", loss.item<double>()}};
+  if (config_.cosine_schedule) metrics.emplace_back("behaviour_lr", cosine_learning_rate(config_.lr, steps_, config_.steps));
   if (config_.grad_clip > 0) {
     metrics.push_back({"behaviour_grad_norm", torch::nn::utils::clip_grad_norm_(model_->parameters(), config_.grad_clip)});
   }

@@ -27,19 +27,36 @@ enum class SelectionRule { argmax, softmax };
 SelectionRule parse_selection_rule(const std::string& name);  // "argmax", "softmax"; throws otherwise
 
 // candidates [B, N, A], q [B, N] -> [B, A]: row b is chosen among candidates[b] by q[b] alone.
-// softmax draws from `generator` (or the global one); temperature > 0.
+// With count k > 1 the k kept candidates (argmax: the k largest Q; softmax: k drawn without
+// replacement) are averaged, as SfBC acts on locomotion. softmax draws from `generator` (or the
+// global one); temperature > 0; 1 <= k <= N.
 torch::Tensor select_candidates(const torch::Tensor& candidates, const torch::Tensor& q, SelectionRule rule,
-                                double temperature, c10::optional<at::Generator> generator = c10::nullopt);
+                                double temperature, int64_t count = 1,
+                                c10::optional<at::Generator> generator = c10::nullopt);
 
 // Q(s, a) for states [M, S] and actions [M, A] -> [M] (no gradient needed).
 using QFunction = std::function<torch::Tensor(const torch::Tensor& states, const torch::Tensor& actions)>;
+
+// How a policy that acts by choosing among N candidates per state chooses (IDQL, SfBC, Diffusion-QL).
+// Its keys sit at the algorithm's top level (`samples`, `selection`, `temperature`): the algorithm's
+// visit calls this visit with its own visitor. Each algorithm sets its original's defaults.
+struct CandidateSelectionConfig {
+  std::int64_t samples = 1;          // N candidates per state at act time
+  std::string selection = "argmax";  // argmax or softmax over the N candidates' Q
+  double temperature = 1.0;          // softmax selection: probabilities softmax(Q / temperature)
+  std::int64_t select_count = 1;     // candidates kept per state; more than one are averaged
+
+  template <class V>
+  void visit(V& v);
+};
 
 // Acts by sampling N actions per state from `model` (its own solver), clipping them to [-1, 1],
 // scoring them with `q` and keeping one per state by `rule`. Without gradients, on the model's device.
 class CandidateSelectionPolicy : public training::Policy {
  public:
   CandidateSelectionPolicy(GenerativePolicy model, QFunction q, int64_t candidates, SelectionRule rule,
-                           double temperature);
+                           double temperature, int64_t select_count = 1);
+  CandidateSelectionPolicy(GenerativePolicy model, QFunction q, const CandidateSelectionConfig& config);
   torch::Tensor act(const torch::Tensor& observations) override;
 
  private:
@@ -48,6 +65,7 @@ class CandidateSelectionPolicy : public training::Policy {
   int64_t candidates_;
   SelectionRule rule_;
   double temperature_;
+  int64_t select_count_;
 };
 
 // Observations moved to the module's device and dtype (how every generative baseline acts).
@@ -65,6 +83,7 @@ struct BehaviourModelConfig {
   double ema_rate = 0.0;         // > 0: keep an EMA copy (rate per update) and act with it
   std::int64_t ema_every = 1;    // steps between EMA updates
   std::int64_t ema_start = 0;    // before this step the EMA copy just follows the model
+  bool cosine_schedule = false;  // anneal lr to 0 over the steps (cosine), as IDQL's actor
   GenerativePolicyConfig model;  // path, parameterisation, loss, solver, network
 
   template <class V>

@@ -160,10 +160,13 @@ def cql_section(steps, cql_alpha=10.0, hidden="[256, 256, 256]"):
 # --- Generative-policy baselines. All use the generative core's networks (the paper's residual net
 # 512-256-128 for every diffusion model, the IQL critic's 256-256 MLPs), so that they compare with
 # GMPO and GMPG on the same networks; the originals used their own (smaller) MLPs.
-# Diffusion-QL, from the hyperparameter table of its main.py (github.com/Zhendong-Wang/
-# Diffusion-Policies-for-Offline-RL): eta 1 and 2000 epochs of 1000 steps at batch 256 everywhere,
-# the gradient-norm clip per dataset. These values were transcribed from the reference code as we
-# know it, without a copy at hand: check them against it before quoting.
+# The originals' settings below were checked against their authors' code (repository, file and
+# commit named beside each; docs/baselines.md lists every key and where it differs).
+# Diffusion-QL, the hyperparameter table of main.py (Zhendong-Wang/Diffusion-Policies-for-Offline-RL
+# at 35481c79, agents/ql_diffusion.py at a37a0099): eta 1 and 2000 epochs of 1000 steps at batch 256
+# everywhere, the gradient-norm clip `gn` per dataset. Its lr_decay is a CosineAnnealingLR with
+# T_max = 2000 epochs stepped once per 50-epoch train() call, so the rate never falls below 99.9% of
+# its start: lr_decay is off here. Its BC loss is a mean over action dims: bc_loss_mean.
 DIFFUSION_QL_GRAD_NORM = {
     "halfcheetah-medium-expert-v2": 7.0, "hopper-medium-expert-v2": 5.0, "walker2d-medium-expert-v2": 5.0,
     "halfcheetah-medium-v2": 9.0, "hopper-medium-v2": 9.0, "walker2d-medium-v2": 1.0,
@@ -214,30 +217,35 @@ def vp_model(loss, solver_lines, indent="    "):
         GENERATIVE_NETWORK.replace("      ", indent + "  ", 1).replace("\n      ", "\n" + indent + "  ")
 
 
-def idql_section(critic_steps, behaviour_steps, samples=64):
+def idql_section(critic_steps, behaviour_steps, samples=64, behaviour_batch=256, cosine=False):
     return f"""idql:
 {iql_critic_block(critic_steps)}
   behaviour:
     steps: {behaviour_steps}
-    batch_size: 256
+    batch_size: {behaviour_batch}
     lr: 3.0e-4
+    cosine_schedule: {str(cosine).lower()}
     ema_rate: 0.001             # sample from an EMA copy of the behaviour model
 {ddpm_model()}
   samples: {samples}                   # N behaviour samples per state at act time
   selection: argmax"""
 
 
-def sfbc_section(behaviour_steps, critic_steps, samples=32):
+# DPM-Solver's reference sample(steps=NFE, order=k, method='singlestep') spends NFE evaluations in
+# about NFE / k steps of order k; our dpm_steps counts those steps (each of `dpm_order` evaluations).
+# SfBC's 15 evaluations of order 3 are exactly 5 third-order steps; QGPO's 15 of order 2 are seven
+# second-order steps and one first-order one, here 8 second-order steps (16 evaluations).
+def sfbc_section(behaviour_steps, critic_steps, samples=32, behaviour_batch=256, behaviour_lr="3.0e-4", dpm_steps=5):
     return f"""sfbc:
   behaviour:
     steps: {behaviour_steps}
-    batch_size: 256
-    lr: 3.0e-4
-{vp_model("score_matching", ["solver: dpm_solver", "dpm_order: 2", "dpm_steps: 15", "dpm_multistep: true", "dpm_form: data"])}
+    batch_size: {behaviour_batch}
+    lr: {behaviour_lr}
+{vp_model("score_matching", ["solver: dpm_solver", "dpm_order: 3", f"dpm_steps: {dpm_steps}", "dpm_multistep: false", "dpm_form: noise"])}
 {iql_critic_block(critic_steps)}
   samples: {samples}
-  selection: softmax
-  temperature: 1.0"""
+  selection: argmax             # SfBC: 4 drawn by softmax(100 Q) on z-scored returns, about the top 4
+  select_count: 4               # the kept candidates' mean is the action"""
 
 
 def diffusion_ql_section(steps, grad_norm, samples=50):
@@ -245,9 +253,10 @@ def diffusion_ql_section(steps, grad_norm, samples=50):
   steps: {steps}
   batch_size: 256
   eta: 1.0
+  bc_loss_mean: true            # L_bc a mean over action dims, as the reference's
   actor_lr: 3.0e-4
   critic_lr: 3.0e-4
-  lr_decay: true
+  lr_decay: false               # the reference's schedule stays within 0.1% of its start
   grad_norm: {grad_norm}
   discount: 0.99
   target_update_rate: 0.005
@@ -273,20 +282,20 @@ def diffusion_ql_section(steps, grad_norm, samples=50):
     activation: mish"""
 
 
-def srpo_section(behaviour_steps, critic_steps, policy_steps):
+def srpo_section(behaviour_steps, critic_steps, policy_steps, beta=0.05, behaviour_batch=256):
     return f"""srpo:
   behaviour:
     steps: {behaviour_steps}
-    batch_size: 256
+    batch_size: {behaviour_batch}
     lr: 3.0e-4
-{vp_model("score_matching_ml", ["solver: dpm_solver"])}
+{vp_model("score_matching", ["solver: dpm_solver"])}
 {iql_critic_block(critic_steps)}
   policy:
     steps: {policy_steps}
     batch_size: 256
     lr: 3.0e-4
     cosine_schedule: true
-    beta: 0.05
+    beta: {beta}
     t_min: 0.02
     t_max: 0.98
     weighting: sigma2
@@ -295,13 +304,15 @@ def srpo_section(behaviour_steps, critic_steps, policy_steps):
       hidden: [256, 256]"""
 
 
-def qgpo_section(behaviour_steps, guidance_steps, fake_samples=16, dpm_steps=15):
+def qgpo_section(behaviour_steps, guidance_steps, fake_samples=16, dpm_steps=8, behaviour_batch=4096,
+                 behaviour_lr="1.0e-4", q_steps=None, critic="[256, 256, 256]", energy="[256, 256, 256, 256]"):
+    q_steps = guidance_steps // 2 if q_steps is None else q_steps
     return f"""qgpo:
   behaviour:
     steps: {behaviour_steps}
-    batch_size: 256
-    lr: 3.0e-4
-{vp_model("score_matching", ["solver: dpm_solver", "dpm_order: 2", f"dpm_steps: {dpm_steps}", "dpm_multistep: true", "dpm_form: data"])}
+    batch_size: {behaviour_batch}
+    lr: {behaviour_lr}
+{vp_model("score_matching", ["solver: dpm_solver", "dpm_order: 2", f"dpm_steps: {dpm_steps}", "dpm_multistep: false", "dpm_form: data"])}
   fake_samples: {fake_samples}              # K behaviour samples per dataset state (s and s')
   fake_chunk: 1024
   guidance:
@@ -311,21 +322,32 @@ def qgpo_section(behaviour_steps, guidance_steps, fake_samples=16, dpm_steps=15)
     energy_lr: 3.0e-4
     discount: 0.99
     target_update_rate: 0.005
-    alpha: 3.0                  # in-support softmax value of s'
-    beta: 3.0                   # energy targets softmax(beta Q)
+    alpha: 1.0                  # in-support softmax value of s' (QGPO's q_alpha)
+    beta: 3.0                   # energy targets softmax(beta Q) (QGPO's alpha)
+    q_steps: {q_steps:<15d} # Q learns in the first half only, then the energy alone
     critic:
-      hidden: [256, 256]
+      hidden: {critic}
     energy:
-      hidden: [256, 256, 256]
+      hidden: {energy}
       activation: silu
   guidance_scale: 1.0           # other scales: grl eval ... qgpo.guidance_scale=<w>"""
 
 
 GENERATIVE_NAMES = {"idql": "IDQL", "sfbc": "SfBC", "diffusion_ql": "Diffusion-QL", "srpo": "SRPO", "qgpo": "QGPO"}
-# Reward scaling and state normalisation follow each original: IDQL and SRPO take IQL's locomotion
-# reward scaling and raw states; Diffusion-QL and SfBC use raw rewards and raw states.
+# Reward scaling and state normalisation follow each original: IDQL, SRPO and QGPO take IQL's
+# locomotion reward scaling (QGPO: Offline_RL_2D/dataset/dataset.py) and raw states; Diffusion-QL and
+# SfBC use raw rewards and raw states.
 GENERATIVE_REWARDS = {"idql": "iql_locomotion", "sfbc": "none", "diffusion_ql": "none", "srpo": "iql_locomotion",
-                      "qgpo": "none"}
+                      "qgpo": "iql_locomotion"}
+
+# SRPO's beta (the weight of grad_a Q) per dataset: temperature_coefficients of the released
+# utils.py (thu-ml/SRPO). The copies of the repository in our code index at 13cc14cd carry only the
+# argparse default (3.0); this table was read from copies of the released file.
+SRPO_BETA = {
+    "halfcheetah-medium-expert-v2": 0.01, "hopper-medium-expert-v2": 0.01, "walker2d-medium-expert-v2": 0.1,
+    "halfcheetah-medium-v2": 0.2, "hopper-medium-v2": 0.05, "walker2d-medium-v2": 0.05,
+    "halfcheetah-medium-replay-v2": 0.2, "hopper-medium-replay-v2": 0.2, "walker2d-medium-replay-v2": 0.5,
+}
 
 
 def generative_head(algo, dataset, trainer=PAPER_TRAINER):
@@ -341,16 +363,27 @@ def generative_paper_presets():
     out = {}
     for d in DATASETS:
         sections = {
-            "idql": ("IQL's 1M critic steps and 1M behaviour steps at batch 256, N = 64, argmax",
-                     idql_section(1000000, 1000000)),
-            "sfbc": ("1M behaviour and 1M critic steps at batch 256, N = 32, softmax(Q)",
-                     sfbc_section(1000000, 1000000)),
+            # IDQL (philippe-eecs/IDQL, launcher/examples/train_ddpm_iql_offline.py at 89bb493b): 1.5M
+            # iterations, each one critic update (batch 256) and two behaviour updates (batch 1024),
+            # the behaviour lr cosine-decayed over its 3M updates.
+            "idql": ("1.5M critic steps at batch 256, 3M behaviour steps at batch 1024 (cosine lr), N = 64, argmax",
+                     idql_section(1500000, 3000000, behaviour_batch=1024, cosine=True)),
+            # SfBC (ChenDRAG/SfBC at 2cc139b2): 600 epochs of 4M samples at batch 4096, lr 1e-4 (585,938
+            # steps); DPM-Solver third order, singlestep, noise form, 15 evaluations; N = 32.
+            "sfbc": ("586k behaviour steps at batch 4096 (lr 1e-4), 1M critic steps at batch 256, N = 32, mean of the top 4",
+                     sfbc_section(586000, 1000000, behaviour_batch=4096, behaviour_lr="1.0e-4")),
             "diffusion_ql": (f"2000 epochs x 1000 steps at batch 256, eta 1, grad norm {DIFFUSION_QL_GRAD_NORM[d]}",
                              diffusion_ql_section(2000000, DIFFUSION_QL_GRAD_NORM[d])),
-            "srpo": ("1M behaviour, 1M critic and 1M policy steps at batch 256, beta 0.05",
-                     srpo_section(1000000, 1000000, 1000000)),
-            "qgpo": ("1M behaviour and 1M guidance steps at batch 256, K = 16, alpha = beta = 3, scale 1",
-                     qgpo_section(1000000, 1000000)),
+            # SRPO (thu-ml/SRPO, SRPO_behavior.py, train_critic.py, SRPO_policy.py): 200 epochs x 10k
+            # behaviour steps at batch 2048, 1.5M critic steps (its critic_ckpt150), 1M policy steps.
+            "srpo": (f"2M behaviour steps at batch 2048, 1.5M critic and 1M policy steps at batch 256, beta {SRPO_BETA[d]}",
+                     srpo_section(2000000, 1500000, 1000000, beta=SRPO_BETA[d], behaviour_batch=2048)),
+            # QGPO (ChenDRAG/CEP-energy-guided-diffusion, Offline_RL_2D at 4bbfe53e): 600 epochs x 1000
+            # behaviour steps at batch 4096 (lr 1e-4); 1M energy steps, Q only in the first 500k; README
+            # command --alpha 3 --q_alpha 1; DPM-Solver 2 singlestep, 15 evaluations, data form.
+            "qgpo": ("600k behaviour steps at batch 4096, 1M guidance steps (Q in the first 500k), K = 16, "
+                     "beta 3, q_alpha 1, scale 1",
+                     qgpo_section(600000, 1000000)),
         }
         for algo, (what, section) in sections.items():
             text = f"""# {GENERATIVE_NAMES[algo]} for {d}: {what}.
@@ -399,20 +432,26 @@ def generative_cpu_presets():
         also = ""
         if algo == "idql":
             section = idql_section(steps["critic"], steps["behaviour"], samples=candidates)
+            also = ", behaviour batch 256 and a constant lr instead of 1024 and a cosine decay"
         elif algo == "sfbc":
-            section = sfbc_section(steps["behaviour"], steps["critic"], samples=candidates).replace(
-                "dpm_steps: 15", "dpm_steps: 10")
-            also = " and 10 DPM-Solver steps instead of 15"
+            section = sfbc_section(steps["behaviour"], steps["critic"], samples=candidates, dpm_steps=3)
+            also = (", 3 third-order DPM-Solver steps instead of 5, behaviour batch 256\n# and lr 3e-4 instead "
+                    "of 4096 and 1e-4")
         elif algo == "diffusion_ql":
             # The reference's EMA starts at step 1000, a warm-up that would be half of this short run;
             # here it starts after 5% of the steps.
             section = diffusion_ql_section(steps["train"], 9.0, samples=candidates).replace(
                 "ema_start: 1000", f"ema_start: {steps['train'] // 20}")
         elif algo == "srpo":
-            section = srpo_section(steps["behaviour"], steps["critic"], steps["policy"])
+            # beta as on hopper-medium-v2 (the per-dataset values range over 0.01 .. 0.5).
+            section = srpo_section(steps["behaviour"], steps["critic"], steps["policy"], beta=SRPO_BETA["hopper-medium-v2"])
+            also = "behaviour batch 256 instead of 2048"
         else:
-            section = qgpo_section(steps["behaviour"], steps["guidance"], fake_samples=4, dpm_steps=5)
-            also = "K = 4 fake actions per state and 5 DPM-Solver steps instead of 16 and 15"
+            section = qgpo_section(steps["behaviour"], steps["guidance"], fake_samples=4, dpm_steps=3, behaviour_batch=256,
+                                   behaviour_lr="3.0e-4", critic="[256, 256]", energy="[256, 256, 256]")
+            also = ("K = 4 fake actions per state and 3 second-order DPM-Solver steps instead of 16 and 8; behaviour batch 256\n"
+                    "# and lr 3e-4 instead of 4096 and 1e-4; Q heads [256, 256] and energy [256, 256, 256] (the sizes\n"
+                    "# the rate above was measured with) instead of [256, 256, 256] and [256, 256, 256, 256]")
         scaled = f"\n# Also scaled: {candidates} candidates per state at act time{also}." if candidates else (
             f"\n# Also scaled: {also}." if also else "")
         text = f"""# {GENERATIVE_NAMES[algo]} on a 2-core CPU. Generated by presets/generate_baseline_presets.py.

@@ -11,6 +11,8 @@
 namespace grl::baselines {
 
 DiffusionQlConfig::DiffusionQlConfig() {
+  candidates.samples = 50;
+  candidates.selection = "softmax";
   actor.path = "vpsde";
   actor.beta0 = 0.1;  // the reference's vp_beta_schedule: b_min 0.1, b_max 10
   actor.beta1 = 10.0;
@@ -29,6 +31,7 @@ void DiffusionQlConfig::visit(V& v) {
   v.field("steps", steps, "gradient steps (critic and actor together)", config::at_least(1));
   v.field("batch_size", batch_size, "transitions per step", config::at_least(1));
   v.field("eta", eta, "weight of the normalised Q term", config::non_negative());
+  v.field("bc_loss_mean", bc_loss_mean, "BC loss as a mean over action dims (the reference's scale); false: half the sum");
   v.field("actor_lr", actor_lr, "Adam learning rate of the actor", config::positive());
   v.field("critic_lr", critic_lr, "Adam learning rate of the critic", config::positive());
   v.field("lr_decay", lr_decay, "cosine-anneal both learning rates to 0 over the run");
@@ -39,10 +42,7 @@ void DiffusionQlConfig::visit(V& v) {
   v.field("ema_every", ema_every, "steps between EMA updates", config::at_least(1));
   v.field("ema_start", ema_start, "first step of the EMA (the EMA actor keeps its initial weights until then)",
           config::non_negative());
-  v.field("samples", samples, "candidate actions per state at act time", config::at_least(1));
-  v.field("selection", selection, "softmax: drawn with probabilities softmax(Q / temperature); argmax: the best by Q",
-          config::one_of({"argmax", "softmax"}));
-  v.field("temperature", temperature, "softmax selection temperature", config::positive());
+  candidates.visit(v);
   v.section("actor", actor, "diffusion actor: DDPM on the VP schedule");
   v.section("critic", critic, "each Q head: hidden widths and activation");
 }
@@ -117,7 +117,9 @@ training::Metrics DiffusionQl::train_step(const std::string& stage, std::int64_t
   // Actor: the DDPM loss on dataset actions plus the normalised Q of its own sampled actions, with
   // gradients through all denoising steps (the critic's parameters receive gradients too, but they
   // are cleared before the critic's next step).
-  const torch::Tensor bc_loss = actor_->loss(batch.actions, batch.observations);
+  // The core's loss is half the squared error summed over the A action dims; the reference averages them.
+  const double bc_scale = c.bc_loss_mean ? 2.0 / static_cast<double>(batch.actions.size(1)) : 1.0;
+  const torch::Tensor bc_loss = bc_scale * actor_->loss(batch.actions, batch.observations);
   const torch::Tensor new_actions = actor_->act(batch.observations).clamp(-1.0, 1.0);
   auto [q1_new, q2_new] = critic_->forward(batch.observations, new_actions);
   // Which head is the numerator: a coin drawn from the global generator (saved in checkpoints).
@@ -166,8 +168,7 @@ void DiffusionQl::load(const training::CheckpointReader& in) {
 std::shared_ptr<training::Policy> DiffusionQl::policy() {
   networks::DoubleQNetwork target = critic_target_;
   QFunction q = [target](const torch::Tensor& s, const torch::Tensor& a) { return target.ptr()->min_q(s, a); };
-  return std::make_shared<CandidateSelectionPolicy>(actor_, q, config_.samples, parse_selection_rule(config_.selection),
-                                                    config_.temperature);
+  return std::make_shared<CandidateSelectionPolicy>(actor_, q, config_.candidates);
 }
 
 void register_diffusion_ql(plugin::PluginRegistrar& registrar) {

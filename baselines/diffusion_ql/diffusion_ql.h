@@ -7,19 +7,21 @@
 //   critic  a'  = pi_ema(s')                                    (5 ancestral steps, no gradient)
 //           y   = r + gamma (1 - done) min(Qbar1, Qbar2)(s', a')
 //           L_Q = MSE(Q1(s, a), y) + MSE(Q2(s, a), y)            then clip |grad| <= grad_norm, Adam
-//   actor   L_bc = E_{i ~ U{1..5}} |eps_hat(t_i, x_i, s) - eps|^2 / 2     (the DDPM loss on dataset actions)
+//   actor   L_bc = E_{i ~ U{1..5}} |eps_hat(t_i, x_i, s) - eps|^2 / A       (the DDPM loss on dataset actions,
+//                                                               a mean over the A action dims as the reference's)
 //           a~   = pi(s)                                        (5 ancestral steps, gradients through all)
 //           L_q  = -mean Q_j(s, a~) / mean |Q_k(s, a~)|          (j, k) = (1, 2) or (2, 1) with prob. 1/2,
 //                                                               the denominator without gradient
 //           L_pi = L_bc + eta L_q                               then clip |grad| <= grad_norm, Adam
 //   then    Qbar <- (1 - 0.005) Qbar + 0.005 Q;  every 5 steps from step 1000 on
 //           pi_ema <- (1 - 0.005) pi_ema + 0.005 pi (pi_ema stays at its initial copy before)
-//   lr      both cosine-annealed to 0 over the run (reference: per epoch of 1000 steps; ours per step)
+//   lr      optionally cosine-annealed to 0 over the run (lr_decay; the reference's schedule, with its
+//           T_max of 2000 epochs stepped once per 50 epochs, stays within 0.1% of the start: off in presets)
 //
 // Acting (the reference's sample_action): N = 50 actions a_n ~ pi(. | s) from the trained actor, and
 // one drawn with probabilities softmax_n(min(Qbar1, Qbar2)(s, a_n)) (selection softmax, temperature 1),
-// batched over states. The reference's loss is a mean over action dims (MSE); ours sums them with a
-// factor 1/2 (the generative core's score-matching loss), which rescales L_bc against eta by A/2.
+// batched over states. The generative core's score-matching loss sums the action dims with a factor
+// 1/2; L_bc is that times 2 / A (bc_loss_mean), so eta and grad_norm mean what the reference's do.
 #pragma once
 
 #include <torch/torch.h>
@@ -43,6 +45,7 @@ struct DiffusionQlConfig {
   std::int64_t steps = 2000000;       // reference: 2000 epochs of 1000 steps
   std::int64_t batch_size = 256;
   double eta = 1.0;                   // weight of the normalised Q term
+  bool bc_loss_mean = true;           // L_bc a mean over action dims (the reference's); false: the core's half sum
   double actor_lr = 3e-4;
   double critic_lr = 3e-4;
   bool lr_decay = true;               // cosine-anneal both learning rates to 0 over the run
@@ -52,9 +55,7 @@ struct DiffusionQlConfig {
   double ema_rate = 0.005;            // EMA actor (the target actions' sampler)
   std::int64_t ema_every = 5;
   std::int64_t ema_start = 1000;
-  std::int64_t samples = 50;          // candidates per state at act time
-  std::string selection = "softmax";  // softmax (the reference) or argmax over the candidates' Q
-  double temperature = 1.0;
+  CandidateSelectionConfig candidates;  // act: N = 50, softmax (the reference's choice)
   GenerativePolicyConfig actor;       // DDPM, 5 steps, VP schedule (defaults in the constructor)
   networks::MlpConfig critic;         // each Q head: MLP([a, s] -> 256 -> 256 -> 256 -> 1, Mish)
 

@@ -9,6 +9,8 @@
 namespace grl::baselines {
 
 IdqlConfig::IdqlConfig() {
+  candidates.samples = 64;
+  candidates.selection = "argmax";
   // IDQL's behaviour model: 5 DDPM steps on the VP schedule of Diffusion-QL (beta 0.1 .. 10), noise
   // prediction trained on the same 5 times, ancestral sampling with x0 clipped to the action box, and
   // an EMA copy (rate 0.001 per step) to sample from.
@@ -29,10 +31,7 @@ template <class V>
 void IdqlConfig::visit(V& v) {
   v.section("critic", critic, "stage 1: IQL critic");
   v.section("behaviour", behaviour, "stage 2: diffusion behaviour model");
-  v.field("samples", samples, "candidate actions per state at act time", config::at_least(1));
-  v.field("selection", selection, "argmax: the best candidate by Q; softmax: drawn with probabilities softmax(Q / temperature)",
-          config::one_of({"argmax", "softmax"}));
-  v.field("temperature", temperature, "softmax selection temperature", config::positive());
+  candidates.visit(v);
 }
 template void IdqlConfig::visit(config::Reader&);
 template void IdqlConfig::visit(config::Writer&);
@@ -74,8 +73,7 @@ std::shared_ptr<training::Policy> Idql::policy() {
   iql::IqlCritic critic = critic_;
   // IDQL scores the candidates with the Polyak target heads, min(Qbar1, Qbar2).
   QFunction q = [critic](const torch::Tensor& s, const torch::Tensor& a) { return critic->target_q_value(s, a); };
-  return std::make_shared<CandidateSelectionPolicy>(behaviour_->acting_model(), q, config_.samples,
-                                                    parse_selection_rule(config_.selection), config_.temperature);
+  return std::make_shared<CandidateSelectionPolicy>(behaviour_->acting_model(), q, config_.candidates);
 }
 
 void register_idql(plugin::PluginRegistrar& registrar) {

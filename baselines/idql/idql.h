@@ -32,9 +32,7 @@ namespace grl::baselines {
 struct IdqlConfig {
   CriticStageConfig critic;          // stage 1: IQL
   BehaviourModelConfig behaviour;    // stage 2: DDPM behaviour model (defaults below)
-  std::int64_t samples = 64;         // N candidates per state at act time
-  std::string selection = "argmax";  // argmax or softmax over the N candidates' Q
-  double temperature = 1.0;          // softmax selection: probabilities softmax(Q / temperature)
+  CandidateSelectionConfig candidates;  // act: N = 64, argmax (keys samples, selection, temperature)
 
   IdqlConfig();
   template <class V>

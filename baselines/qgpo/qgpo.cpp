@@ -12,7 +12,8 @@
 namespace grl::baselines {
 
 QgpoGuidanceConfig::QgpoGuidanceConfig() {
-  energy.hidden = {256, 256, 256};
+  critic.hidden = {256, 256, 256};
+  energy.hidden = {256, 256, 256, 256};
   energy.activation = "silu";
 }
 
@@ -26,6 +27,8 @@ void QgpoGuidanceConfig::visit(V& v) {
   v.field("target_update_rate", target_update_rate, "Polyak rate of the target Q heads", config::in_range(0, 1));
   v.field("alpha", alpha, "inverse temperature of the in-support softmax value of s'", config::non_negative());
   v.field("beta", beta, "inverse temperature of the energy targets softmax(beta Q)", config::non_negative());
+  v.field("q_steps", q_steps, "steps that also update Q (and its targets); later ones train the energy only (0: all)",
+          config::non_negative());
   v.section("critic", critic, "each Q head on [a, s]: hidden widths and activation");
   v.section("energy", energy, "energy f([a_t, phi(t), s]): hidden widths and activation");
   v.field("time_frequencies", time_frequencies, "Gaussian-Fourier frequencies of the energy's time features",
@@ -40,9 +43,9 @@ QgpoConfig::QgpoConfig() {
   m.model_type = "noise";
   m.loss = "score_matching";
   m.solver = "dpm_solver";
-  m.dpm_order = 2;
-  m.dpm_steps = 15;
-  m.dpm_multistep = true;
+  m.dpm_order = 2;  // QGPO's 15 singlestep evaluations of order 2: here 8 second-order steps
+  m.dpm_steps = 8;
+  m.dpm_multistep = false;
   m.dpm_form = "data";
 }
 
@@ -150,7 +153,7 @@ training::Metrics Qgpo::train_step(const std::string& stage, std::int64_t step) 
   training_data("qgpo", context_);
   if (stage == "behaviour") return behaviour_->step();
   if (stage == "fake_actions") return fake_action_step(step);
-  if (stage == "guidance") return guidance_step();
+  if (stage == "guidance") return guidance_step(step);
   throw std::invalid_argument("qgpo: unknown stage '" + stage + "' (stages: behaviour, fake_actions, guidance)");
 }
 
@@ -168,7 +171,7 @@ training::Metrics Qgpo::fake_action_step(std::int64_t step) {
   return {{"states_done", static_cast<double>(begin + count)}};
 }
 
-training::Metrics Qgpo::guidance_step() {
+training::Metrics Qgpo::guidance_step(std::int64_t step) {
   const QgpoGuidanceConfig& g = config_.guidance;
   const datasets::TransitionSet& data = *context_.data;
   const torch::Tensor index = sampler_->next_indices().to(data.observations.device());
@@ -177,20 +180,28 @@ training::Metrics Qgpo::guidance_step() {
   const torch::Tensor next_s = data.next_observations.index_select(0, index);
   const int64_t b = s.size(0), k = config_.fake_samples, a_dim = a.size(1);
 
-  // In-support softmax Q-learning: the value of s' is a soft maximum over its K behaviour samples.
-  torch::Tensor target;
-  {
-    torch::NoGradGuard no_grad;
-    const torch::Tensor next_fake = fake_next_.index_select(0, index).reshape({b * k, a_dim});
-    const torch::Tensor next_q = critic_target_->min_q(next_s.repeat_interleave(k, 0), next_fake).view({b, k});
-    target = iql::td_target(data.rewards.index_select(0, index), data.dones.index_select(0, index),
-                            in_support_value(next_q, g.alpha), g.discount);
+  training::Metrics metrics;
+  // QGPO's own schedule learns Q only in the first half of the guidance steps; the energy keeps
+  // learning against the then fixed target heads.
+  const bool learn_q = g.q_steps == 0 || step < g.q_steps;
+  if (learn_q) {
+    // In-support softmax Q-learning: the value of s' is a soft maximum over its K behaviour samples.
+    torch::Tensor target;
+    {
+      torch::NoGradGuard no_grad;
+      const torch::Tensor next_fake = fake_next_.index_select(0, index).reshape({b * k, a_dim});
+      const torch::Tensor next_q = critic_target_->min_q(next_s.repeat_interleave(k, 0), next_fake).view({b, k});
+      target = iql::td_target(data.rewards.index_select(0, index), data.dones.index_select(0, index),
+                              in_support_value(next_q, g.alpha), g.discount);
+    }
+    auto [q1, q2] = critic_->forward(s, a);
+    const torch::Tensor q_loss = twin_q_loss(q1, q2, target);
+    q_optimizer_->zero_grad();
+    q_loss.backward();
+    q_optimizer_->step();
+    metrics.emplace_back("q_loss", q_loss.item<double>());
+    metrics.emplace_back("q_mean", q1.mean().item<double>());
   }
-  auto [q1, q2] = critic_->forward(s, a);
-  const torch::Tensor q_loss = twin_q_loss(q1, q2, target);
-  q_optimizer_->zero_grad();
-  q_loss.backward();
-  q_optimizer_->step();
 
   // Contrastive energy prediction on the K behaviour samples of s, all noised to one t per state.
   const torch::Tensor fake = fake_.index_select(0, index);  // [B, K, A]
@@ -210,11 +221,10 @@ training::Metrics Qgpo::guidance_step() {
   energy_loss.backward();
   energy_optimizer_->step();
 
-  iql::polyak_update(*critic_, *critic_target_, g.target_update_rate);
-  return {{"q_loss", q_loss.item<double>()},
-          {"energy_loss", energy_loss.item<double>()},
-          {"q_mean", q1.mean().item<double>()},
-          {"fake_q_mean", q_fake.mean().item<double>()}};
+  if (learn_q) iql::polyak_update(*critic_, *critic_target_, g.target_update_rate);
+  metrics.emplace_back("energy_loss", energy_loss.item<double>());
+  metrics.emplace_back("fake_q_mean", q_fake.mean().item<double>());
+  return metrics;
 }
 
 void Qgpo::save(training::CheckpointWriter& out) const {

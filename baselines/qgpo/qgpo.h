@@ -46,10 +46,11 @@ struct QgpoGuidanceConfig {
   double energy_lr = 3e-4;
   double discount = 0.99;
   double target_update_rate = 0.005;
-  double alpha = 3.0;             // inverse temperature of the in-support softmax value
+  double alpha = 1.0;             // inverse temperature of the in-support softmax value (QGPO's q_alpha)
   double beta = 3.0;              // inverse temperature of the energy targets softmax(beta Q)
-  networks::MlpConfig critic;     // each Q head, [256, 256] ReLU
-  networks::MlpConfig energy;     // f_phi([a_t, phi(t), s]) -> 1, [256, 256, 256] SiLU
+  std::int64_t q_steps = 0;       // Q-learning for the first q_steps steps, then Q frozen (0: every step)
+  networks::MlpConfig critic;     // each Q head, [256, 256, 256] ReLU
+  networks::MlpConfig energy;     // f_phi([a_t, phi(t), s]) -> 1, [256, 256, 256, 256] SiLU
   int time_frequencies = 16;      // the energy's Gaussian-Fourier time features
 
   QgpoGuidanceConfig();
@@ -105,7 +106,7 @@ class Qgpo : public training::Algorithm {
 
  private:
   training::Metrics fake_action_step(std::int64_t step);
-  training::Metrics guidance_step();
+  training::Metrics guidance_step(std::int64_t step);
 
   QgpoConfig config_;
   training::AlgorithmContext context_;

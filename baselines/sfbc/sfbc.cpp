@@ -9,27 +9,29 @@
 namespace grl::baselines {
 
 SfbcConfig::SfbcConfig() {
+  // SfBC on locomotion keeps 4 of its 32 candidates, drawn by softmax(100 Q) on Q fitted to z-scored
+  // returns (nearly the top 4), and acts with their mean.
+  candidates.samples = 32;
+  candidates.selection = "argmax";
+  candidates.select_count = 4;
   // SfBC's behaviour model: the score-based VP-SDE (beta 0.1 .. 20) with noise prediction, sampled by
-  // DPM-Solver (here its ++ form, second-order multistep, 15 steps).
+  // DPM-Solver in its noise form, third order, singlestep, 15 evaluations (5 steps).
   GenerativePolicyConfig& m = behaviour.model;
   m.path = "vpsde";
   m.model_type = "noise";
   m.loss = "score_matching";
   m.solver = "dpm_solver";
-  m.dpm_order = 2;
-  m.dpm_steps = 15;
-  m.dpm_multistep = true;
-  m.dpm_form = "data";
+  m.dpm_order = 3;
+  m.dpm_steps = 5;
+  m.dpm_multistep = false;
+  m.dpm_form = "noise";
 }
 
 template <class V>
 void SfbcConfig::visit(V& v) {
   v.section("behaviour", behaviour, "stage 1: score-based behaviour model");
   v.section("critic", critic, "stage 2: IQL critic");
-  v.field("samples", samples, "candidate actions per state at act time", config::at_least(1));
-  v.field("selection", selection, "softmax: drawn with probabilities softmax(Q / temperature); argmax: the best by Q",
-          config::one_of({"argmax", "softmax"}));
-  v.field("temperature", temperature, "softmax selection temperature (SfBC's 1 / alpha)", config::positive());
+  candidates.visit(v);
 }
 template void SfbcConfig::visit(config::Reader&);
 template void SfbcConfig::visit(config::Writer&);
@@ -70,8 +72,7 @@ void Sfbc::load(const training::CheckpointReader& in) {
 std::shared_ptr<training::Policy> Sfbc::policy() {
   iql::IqlCritic critic = critic_;
   QFunction q = [critic](const torch::Tensor& s, const torch::Tensor& a) { return critic->target_q_value(s, a); };
-  return std::make_shared<CandidateSelectionPolicy>(behaviour_->acting_model(), q, config_.samples,
-                                                    parse_selection_rule(config_.selection), config_.temperature);
+  return std::make_shared<CandidateSelectionPolicy>(behaviour_->acting_model(), q, config_.candidates);
 }
 
 void register_sfbc(plugin::PluginRegistrar& registrar) {

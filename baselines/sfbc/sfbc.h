@@ -1,12 +1,14 @@
 // SfBC (Chen et al. 2023, "Offline Reinforcement Learning via High-Fidelity Generative Behavior
 // Modeling", selecting from behaviour candidates): a score-based behaviour model of the VP-SDE and a
-// Q critic; acting draws N candidates per state from the behaviour model and samples one of them with
-// probabilities softmax(Q / temperature) (SfBC's alpha = 1 / temperature):
+// Q critic; acting draws N candidates per state from the behaviour model and acts with the mean of
+// the few it keeps by Q:
 //
 //   behaviour  mu(a | s): VP-SDE (beta 0.1 .. 20), noise prediction, t ~ U(1e-5, 1) score matching,
-//              sampled with DPM-Solver++ (2nd order multistep, 15 steps)
+//              sampled with DPM-Solver (noise form, 3rd order singlestep, 5 steps = 15 evaluations)
 //   critic     IQL (algorithms/iql/iql_critic.h) on the data alone
-//   act        a_1..a_N ~ mu(. | s), N = 32; keep a_n with probability softmax_n(min(Qbar1, Qbar2)(s, a_n) / T)
+//   act        a_1..a_N ~ mu(. | s), N = 32; the mean of the k = 4 with the largest min(Qbar1, Qbar2)(s, a_n)
+//              (SfBC draws its 4 by softmax(100 Q) on z-scored returns: nearly always the 4 best), or
+//              with selection softmax, k drawn with probabilities softmax_n(Qbar(s, a_n) / T)
 //
 // Where it differs from the original: SfBC learns Q by "implicit in-sample planning" (value iteration
 // whose max over actions is a softmax over behaviour samples, starting from Monte-Carlo returns);
@@ -33,9 +35,7 @@ namespace grl::baselines {
 struct SfbcConfig {
   BehaviourModelConfig behaviour;     // stage 1: score-based behaviour model (defaults below)
   CriticStageConfig critic;           // stage 2: IQL critic
-  std::int64_t samples = 32;          // N candidates per state at act time
-  std::string selection = "softmax";  // softmax (SfBC) or argmax
-  double temperature = 1.0;           // softmax(Q / temperature)
+  CandidateSelectionConfig candidates;  // act: N = 32, the mean of the best 4 (keys samples, selection, ...)
 
   SfbcConfig();
   template <class V>

@@ -130,7 +130,12 @@ TEST(BaselinePresets, CpuPresetsBuildTheirAlgorithmAndStep) {
 }
 
 TEST(BaselinePresets, GenerativeBaselinesPublishedSettingForNineDatasets) {
-  // Diffusion-QL's gradient-norm clip per dataset (its main.py); everything else is shared.
+  // Diffusion-QL's gradient-norm clip per dataset (its main.py) and SRPO's beta per dataset (its
+  // released utils.py); everything else is shared by the nine.
+  const std::map<std::string, double> srpo_beta = {
+      {"halfcheetah-medium-expert-v2", 0.01}, {"hopper-medium-expert-v2", 0.01},  {"walker2d-medium-expert-v2", 0.1},
+      {"halfcheetah-medium-v2", 0.2},         {"hopper-medium-v2", 0.05},         {"walker2d-medium-v2", 0.05},
+      {"halfcheetah-medium-replay-v2", 0.2},  {"hopper-medium-replay-v2", 0.2},   {"walker2d-medium-replay-v2", 0.5}};
   const std::map<std::string, double> grad_norm = {
       {"halfcheetah-medium-expert-v2", 7.0}, {"hopper-medium-expert-v2", 5.0},      {"walker2d-medium-expert-v2", 5.0},
       {"halfcheetah-medium-v2", 9.0},        {"hopper-medium-v2", 9.0},             {"walker2d-medium-v2", 1.0},
@@ -140,31 +145,58 @@ TEST(BaselinePresets, GenerativeBaselinesPublishedSettingForNineDatasets) {
       const auto run = baseline_preset(algorithm, dataset);
       EXPECT_EQ(run.dataset, dataset);
       EXPECT_FALSE(run.normalize_states) << algorithm;
-      EXPECT_EQ(run.reward_scaling, (algorithm == "idql" || algorithm == "srpo") ? "iql_locomotion" : "none") << algorithm;
+      const bool iql_rewards = algorithm == "idql" || algorithm == "srpo" || algorithm == "qgpo";
+      EXPECT_EQ(run.reward_scaling, iql_rewards ? "iql_locomotion" : "none") << algorithm;
     }
     const auto dql = baseline_section<DiffusionQlConfig>(baseline_preset("diffusion_ql", dataset));
     EXPECT_EQ(dql.steps, 2000000);
     EXPECT_DOUBLE_EQ(dql.eta, 1.0);
+    EXPECT_TRUE(dql.bc_loss_mean);
+    EXPECT_FALSE(dql.lr_decay);  // the reference's schedule never leaves 99.9% of its start
     EXPECT_DOUBLE_EQ(dql.grad_norm, grad_norm.at(dataset)) << dataset;
     EXPECT_EQ(dql.actor.solver, "ddpm");
     EXPECT_EQ(dql.actor.grid_points, 6);  // 5 denoising steps
     EXPECT_EQ(dql.actor.loss_time_steps, 5);
     EXPECT_DOUBLE_EQ(dql.actor.beta1, 10.0);
-    EXPECT_EQ(dql.samples, 50);
+    EXPECT_EQ(dql.candidates.samples, 50);
     const auto idql = baseline_section<IdqlConfig>(baseline_preset("idql", dataset));
-    EXPECT_EQ(idql.samples, 64);
+    EXPECT_EQ(idql.candidates.samples, 64);
+    EXPECT_EQ(idql.critic.steps, 1500000);
+    EXPECT_EQ(idql.behaviour.steps, 3000000);  // two actor updates per iteration
+    EXPECT_EQ(idql.behaviour.batch_size, 1024);
+    EXPECT_TRUE(idql.behaviour.cosine_schedule);
     EXPECT_EQ(idql.behaviour.model.solver, "ddpm");
     EXPECT_DOUBLE_EQ(idql.critic.iql.expectile, 0.7);
     const auto sfbc = baseline_section<SfbcConfig>(baseline_preset("sfbc", dataset));
-    EXPECT_EQ(sfbc.selection, "softmax");
+    EXPECT_EQ(sfbc.candidates.samples, 32);
+    EXPECT_EQ(sfbc.candidates.selection, "argmax");
+    EXPECT_EQ(sfbc.candidates.select_count, 4);
+    EXPECT_EQ(sfbc.behaviour.steps, 586000);
+    EXPECT_EQ(sfbc.behaviour.batch_size, 4096);
+    EXPECT_DOUBLE_EQ(sfbc.behaviour.lr, 1e-4);
     EXPECT_EQ(sfbc.behaviour.model.solver, "dpm_solver");
+    EXPECT_EQ(sfbc.behaviour.model.dpm_order * sfbc.behaviour.model.dpm_steps, 15);  // 15 evaluations
+    EXPECT_FALSE(sfbc.behaviour.model.dpm_multistep);
+    EXPECT_EQ(sfbc.behaviour.model.dpm_form, "noise");
     const auto srpo = baseline_section<SrpoConfig>(baseline_preset("srpo", dataset));
-    EXPECT_EQ(srpo.behaviour.model.loss, "score_matching_ml");
+    EXPECT_EQ(srpo.behaviour.model.loss, "score_matching");  // the released SRPO_behavior.py
+    EXPECT_EQ(srpo.behaviour.steps, 2000000);
+    EXPECT_EQ(srpo.behaviour.batch_size, 2048);
+    EXPECT_EQ(srpo.critic.steps, 1500000);
+    EXPECT_DOUBLE_EQ(srpo.policy.beta, srpo_beta.at(dataset)) << dataset;
     EXPECT_DOUBLE_EQ(srpo.policy.t_min, 0.02);
     EXPECT_DOUBLE_EQ(srpo.policy.t_max, 0.98);
     const auto qgpo = baseline_section<QgpoConfig>(baseline_preset("qgpo", dataset));
     EXPECT_EQ(qgpo.fake_samples, 16);
     EXPECT_EQ(qgpo.behaviour.model.solver, "dpm_solver");
+    EXPECT_FALSE(qgpo.behaviour.model.dpm_multistep);
+    EXPECT_EQ(qgpo.behaviour.steps, 600000);
+    EXPECT_EQ(qgpo.behaviour.batch_size, 4096);
+    EXPECT_DOUBLE_EQ(qgpo.guidance.alpha, 1.0);
+    EXPECT_DOUBLE_EQ(qgpo.guidance.beta, 3.0);
+    EXPECT_EQ(qgpo.guidance.q_steps, 500000);
+    EXPECT_EQ(qgpo.guidance.critic.hidden, (std::vector<int>{256, 256, 256}));
+    EXPECT_EQ(qgpo.guidance.energy.hidden, (std::vector<int>{256, 256, 256, 256}));
     for (const auto* network : {&dql.actor.network, &idql.behaviour.model.network, &sfbc.behaviour.model.network,
                                 &srpo.behaviour.model.network, &qgpo.behaviour.model.network}) {
       EXPECT_EQ(network->name, "temporal_spatial_residual");

@@ -99,6 +99,22 @@ TEST(DiffusionQl, TwoModeBanditActorSamplesTheRewardedModeCloningKeepsBoth) {
   EXPECT_LT(cloned, 0.7);
 }
 
+TEST(DiffusionQl, BcLossIsAMeanOverActionDimsAsTheReferences) {
+  // Same seed, same first batch, same initial actor: the BC loss differs only by its reduction,
+  // the reference's mean over the A = 3 action dims against the core's half sum (ratio 2 / A).
+  const auto data = random_transitions(64, 2, 3, 4);
+  auto first_bc_loss = [&](const std::string& mean) {
+    torch::manual_seed(5);
+    auto dql = make_algorithm("diffusion_ql", "batch_size: 32\nbc_loss_mean: " + mean +
+                                                  "\nactor: {network: {name: mlp, hidden: [8]}}\ncritic: {hidden: [8]}\n",
+                              toy_context(&data, 2, 3));
+    return metric(dql->train_step("train", 0), "bc_loss");
+  };
+  const double mean = first_bc_loss("true"), half_sum = first_bc_loss("false");
+  EXPECT_GT(half_sum, 0.0);
+  EXPECT_NEAR(mean, half_sum * 2.0 / 3.0, 1e-6 * half_sum);
+}
+
 TEST(DiffusionQl, ActingOnlyBuildAndConfigErrors) {
   auto dql = make_algorithm("diffusion_ql", "samples: 3\nactor: {network: {name: mlp, hidden: [8]}}\ncritic: {hidden: [8]}\n",
                             toy_context(nullptr, 3, 2));

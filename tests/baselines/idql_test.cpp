@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "baselines/idql/idql.h"
+#include "common/config.h"
 #include "baseline_problems.h"
 
 namespace grl::baselines {
@@ -35,7 +36,7 @@ TEST(IdqlSelection, SoftmaxDrawsWithTheStatesOwnProbabilities) {
   at::Generator g = at::detail::createCPUGenerator(5);
   std::vector<std::vector<int>> counts(2, std::vector<int>(3, 0));
   const auto qs = q.repeat({n, 1});
-  const auto chosen = select_candidates(candidates.repeat({n, 1, 1}), qs, SelectionRule::softmax, 2.0, g);
+  const auto chosen = select_candidates(candidates.repeat({n, 1, 1}), qs, SelectionRule::softmax, 2.0, 1, g);
   for (int64_t r = 0; r < 2 * n; ++r) ++counts[r % 2][static_cast<int>(chosen[r][0].item<double>())];
   // softmax(q / 2): state 0 -> (1, e^0.5, e^1)/z; state 1 -> (1/2, 1/2, ~0).
   const double z = 1 + std::exp(0.5) + std::exp(1.0);
@@ -43,6 +44,38 @@ TEST(IdqlSelection, SoftmaxDrawsWithTheStatesOwnProbabilities) {
   for (int k = 0; k < 3; ++k) EXPECT_NEAR(counts[0][k] / double(n), p0[k], 4 * std::sqrt(p0[k] * (1 - p0[k]) / n)) << k;
   EXPECT_NEAR(counts[1][0] / double(n), 0.5, 4 * std::sqrt(0.25 / n));
   EXPECT_EQ(counts[1][2], 0);
+}
+
+TEST(IdqlSelection, SeveralKeptCandidatesAreAveraged) {
+  // One state, four 1-D candidates 0, 1, 2, 3 with Q 3, 0, 2, 1: the two best are 0 and 2.
+  const auto candidates = torch::arange(4, torch::kFloat64).view({1, 4, 1});
+  const auto q = torch::tensor({{3.0, 0.0, 2.0, 1.0}}, torch::kFloat64);
+  EXPECT_DOUBLE_EQ(select_candidates(candidates, q, SelectionRule::argmax, 1.0, 2)[0][0].item<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(select_candidates(candidates, q, SelectionRule::argmax, 1.0, 3)[0][0].item<double>(), 5.0 / 3);
+  // Drawn without replacement: a tiny temperature keeps the top two, k = N keeps them all.
+  EXPECT_DOUBLE_EQ(select_candidates(candidates, q, SelectionRule::softmax, 1e-4, 2)[0][0].item<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(select_candidates(candidates, q, SelectionRule::softmax, 1.0, 4)[0][0].item<double>(), 1.5);
+  try {
+    select_candidates(candidates, q, SelectionRule::argmax, 1.0, 5);
+    FAIL() << "five of four candidates kept";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("select_count 5 must lie in [1, 4]"), std::string::npos) << e.what();
+  }
+}
+
+TEST(BehaviourModelSchedule, CosineScheduleAnnealsTheLearningRateOverTheSteps) {
+  OneTorchThread one_thread;
+  const auto data = two_mode_bandit(64, 1);
+  BehaviourModelConfig config = config::parse<BehaviourModelConfig>(config::load_text(
+      "{steps: 4, batch_size: 16, lr: 0.01, cosine_schedule: true, model: {network: {name: mlp, hidden: [8]}}}", "test"));
+  BehaviourModel model(config, 1, 1, &data, 7, torch::kCPU);
+  for (int k = 0; k < 4; ++k) {
+    const auto metrics = model.step();
+    double lr = -1;
+    for (const auto& [name, value] : metrics)
+      if (name == "behaviour_lr") lr = value;
+    EXPECT_NEAR(lr, 0.01 * 0.5 * (1 + std::cos(M_PI * k / 4)), 1e-15) << k;
+  }
 }
 
 const char* kIdqlToyYaml =

@@ -76,7 +76,7 @@ TEST(QgpoGuidedScore, NoisePredictionMinusScaledSigmaTimesTheEnergyGradient) {
 }
 
 const char* kQgpoToyYaml =
-    "behaviour: {steps: 1500, batch_size: 128, lr: 3e-3, model: {dpm_steps: 10, network: {name: mlp, hidden: [64, 64]}}}\n"
+    "behaviour: {steps: 1500, batch_size: 128, lr: 3e-3, model: {dpm_steps: 5, network: {name: mlp, hidden: [64, 64]}}}\n"
     "fake_samples: 8\nfake_chunk: 512\n"
     "guidance: {steps: 800, batch_size: 128, q_lr: 3e-3, energy_lr: 3e-3, target_update_rate: 0.05, beta: 5,\n"
     "           critic: {hidden: [64, 64]}, energy: {hidden: [64, 64]}}\n";
@@ -105,6 +105,40 @@ TEST(Qgpo, TwoModeBanditGuidanceSelectsTheRewardedModeUnguidedKeepsBoth) {
   const double good = (unguided > 0).to(torch::kFloat64).mean().item<double>();
   EXPECT_GT(good, 0.3);
   EXPECT_LT(good, 0.7);
+}
+
+TEST(Qgpo, QStepsFreezeTheCriticWhileTheEnergyKeepsLearning) {
+  OneTorchThread one_thread;
+  const auto data = two_mode_bandit(256, 1);
+  torch::manual_seed(2);
+  auto algorithm = make_algorithm(
+      "qgpo",
+      "behaviour: {steps: 3, batch_size: 64, model: {dpm_steps: 2, network: {name: mlp, hidden: [16]}}}\n"
+      "fake_samples: 4\nfake_chunk: 256\n"
+      "guidance: {steps: 5, q_steps: 2, batch_size: 64, critic: {hidden: [16]}, energy: {hidden: [16]}}\n",
+      toy_context(&data, 1, 1));
+  auto& qgpo = dynamic_cast<Qgpo&>(*algorithm);
+  for (int64_t i = 0; i < 3; ++i) qgpo.train_step("behaviour", i);
+  qgpo.train_step("fake_actions", 0);
+  auto has_q_loss = [](const training::Metrics& m) {
+    for (const auto& [name, value] : m)
+      if (name == "q_loss") return true;
+    return false;
+  };
+  auto flat = [](const torch::nn::Module& module) {
+    std::vector<torch::Tensor> parts;
+    for (const auto& p : module.parameters()) parts.push_back(p.detach().flatten().clone());
+    return torch::cat(parts);
+  };
+  const auto critic_at_start = flat(*qgpo.critic());
+  EXPECT_TRUE(has_q_loss(qgpo.train_step("guidance", 0)));
+  EXPECT_TRUE(has_q_loss(qgpo.train_step("guidance", 1)));
+  const auto critic_after_q_steps = flat(*qgpo.critic());
+  const auto energy_after_q_steps = flat(*qgpo.energy());
+  EXPECT_FALSE(torch::equal(critic_at_start, critic_after_q_steps));  // Q learned in steps 0 and 1
+  for (int64_t i = 2; i < 5; ++i) EXPECT_FALSE(has_q_loss(qgpo.train_step("guidance", i))) << i;
+  EXPECT_TRUE(torch::equal(flat(*qgpo.critic()), critic_after_q_steps));
+  EXPECT_FALSE(torch::equal(flat(*qgpo.energy()), energy_after_q_steps));
 }
 
 TEST(Qgpo, ActingOnlyBuildAndConfigErrors) {

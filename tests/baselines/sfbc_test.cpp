@@ -14,9 +14,9 @@ namespace {
 using namespace test_problems;
 
 const char* kSfbcToyYaml =
-    "behaviour: {steps: 1500, batch_size: 128, lr: 3e-3, model: {dpm_steps: 10, network: {name: mlp, hidden: [64, 64]}}}\n"
+    "behaviour: {steps: 1500, batch_size: 128, lr: 3e-3, model: {dpm_steps: 4, network: {name: mlp, hidden: [64, 64]}}}\n"
     "critic: {steps: 400, batch_size: 128, iql: {q_lr: 3e-3, v_lr: 3e-3, target_update_rate: 0.05, network: {mlp: {hidden: [64, 64]}}}}\n"
-    "samples: 32\n";
+    "samples: 32\nselection: softmax\nselect_count: 1\n";
 
 TEST(Sfbc, TemperatureMovesActingFromTheBehaviourToTheRewardedMode) {
   OneTorchThread one_thread;
@@ -42,7 +42,7 @@ TEST(Sfbc, TemperatureMovesActingFromTheBehaviourToTheRewardedMode) {
 }
 
 TEST(Sfbc, ActingOnlyBuildAndConfigErrors) {
-  auto sfbc = make_algorithm("sfbc", "samples: 3\nbehaviour: {model: {dpm_steps: 3, network: {name: mlp, hidden: [8]}}}\n",
+  auto sfbc = make_algorithm("sfbc", "samples: 3\nselect_count: 2\nbehaviour: {model: {dpm_steps: 3, network: {name: mlp, hidden: [8]}}}\n",
                              toy_context(nullptr, 3, 2));
   EXPECT_THROW(sfbc->train_step("behaviour", 0), std::logic_error);
   EXPECT_EQ(sfbc->policy()->act(torch::zeros({5, 3})).sizes(), (std::vector<int64_t>{5, 2}));
