@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <cstdlib>
+#include <map>
 
 #include "baselines/sac/replay_buffer.h"
 #include "benchmark/native_datasets.h"
@@ -12,6 +13,7 @@
 #include "datasets/d4rl_file.h"
 #include "datasets/dataset_error.h"
 #include "datasets/dataset_location.h"
+#include "envs/env_catalog.h"
 #include "support/temp_dir.h"
 
 namespace grl::benchmark {
@@ -116,15 +118,41 @@ TEST(NativeDatasets, AMissingDatasetIsMadeOnFirstUse) {
   }
 }
 
+TEST(NativeDatasets, ShippedPoliciesFitTheirEnvAndMediumIsAboutAThirdOfTheExpert) {
+  for (const std::string env : {"halfcheetah", "hopper", "walker2d"}) {
+    const envs::EnvSpec& spec = envs::env_spec(env);
+    std::map<std::string, sac::ActorFileInfo> infos;
+    for (const std::string kind : {"random", "medium", "expert"}) {
+      const auto [actor, info] = sac::load_actor_file(find_behaviour_policy(env + "-" + kind + ".pt"));
+      EXPECT_EQ(info.env, env) << kind;
+      EXPECT_EQ(actor->state_dim(), spec.obs_dim) << env << " " << kind;
+      EXPECT_EQ(actor->action_dim(), spec.act_dim) << env << " " << kind;
+      EXPECT_EQ(info.evaluation_episodes, 100) << env << " " << kind;  // re-evaluated by select-policies
+      EXPECT_FALSE(info.training_config.empty()) << env << " " << kind;  // medium-replay replays it
+      infos[kind] = info;
+    }
+    EXPECT_EQ(infos["random"].step, 0) << env;
+    EXPECT_LT(infos["medium"].step, infos["expert"].step) << env;
+    // D4RL's medium policies reach about a third of its experts' return; select-policies keeps the
+    // snapshot closest to that.
+    const double ratio = infos["medium"].return_stochastic / infos["expert"].return_stochastic;
+    EXPECT_GT(ratio, 0.2) << env;
+    EXPECT_LT(ratio, 0.45) << env;
+  }
+}
+
 TEST(NativeDatasets, MissingPolicyFileSaysWhereItLooked) {
   testing::TempDir dir;
   ScopedFolders folders(dir);
+  // Every shipped id has its policy in the source tree, so the spec names one that is nowhere.
+  NativeDatasetSpec spec = *find_native_dataset("walker2d-expert-native-50k-v0");
+  spec.parts.front().policy = "walker2d-retrained.pt";
   try {
-    make_native_dataset(*find_native_dataset("walker2d-expert-native-50k-v0"), dir / "x.hdf5");
+    make_native_dataset(spec, dir / "x.hdf5");
     FAIL() << "no error";
   } catch (const std::runtime_error& e) {
     const std::string what = e.what();
-    EXPECT_NE(what.find("cannot find the behaviour policy 'walker2d-expert.pt'"), std::string::npos) << what;
+    EXPECT_NE(what.find("cannot find the behaviour policy 'walker2d-retrained.pt'"), std::string::npos) << what;
     EXPECT_NE(what.find("GRL_POLICY_DIR"), std::string::npos) << what;
   }
   EXPECT_FALSE(std::filesystem::exists(dir / "x.hdf5"));
