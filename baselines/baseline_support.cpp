@@ -83,4 +83,8 @@ void orthogonal_init(networks::MlpImpl& mlp, double output_gain) {
   }
 }
 
+void set_learning_rate(torch::optim::Adam& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+}
+
 }  // namespace grl::baselines

@@ -1,6 +1,7 @@
 // What the offline baselines (BC, IQL, TD3+BC, CQL) share: the deterministic tanh actor of BC and
 // TD3+BC, the two ways they act (that actor, or tanh of a tanh-Gaussian's mean), the check of the
-// context they are built with, and CORL's network initialisations.
+// context they are built with, and CORL's network initialisations; and, for every baseline, setting
+// an optimiser's learning rate.
 #pragma once
 
 #include <torch/torch.h>
@@ -58,5 +59,8 @@ torch::Tensor twin_q_loss(const torch::Tensor& q1, const torch::Tensor& q2, cons
 // CORL's critic initialisation: orthogonal weights with gain sqrt(2) on the hidden layers, gain
 // `output_gain` on the output layer, zero biases.
 void orthogonal_init(networks::MlpImpl& mlp, double output_gain = 1e-2);
+
+// Sets every parameter group of `optimizer` to learning rate `lr` (how the schedules are applied).
+void set_learning_rate(torch::optim::Adam& optimizer, double lr);
 
 }  // namespace grl::baselines

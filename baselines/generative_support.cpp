@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "baselines/baseline_support.h"
 #include "baselines/iql/iql.h"
 #include "common/config.h"
 
@@ -141,14 +142,12 @@ training::Metrics BehaviourModel::step() {
   if (!sampler_) throw std::logic_error("behaviour model: built without a dataset (for acting only); cannot train");
   const datasets::TransitionBatch batch = sampler_->next();
   const torch::Tensor loss = model_->loss(batch.actions, batch.observations);
-  if (config_.cosine_schedule) {
-    const double lr = cosine_learning_rate(config_.lr, steps_, config_.steps);
-    for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-  }
+  const double lr = config_.cosine_schedule ? cosine_learning_rate(config_.lr, steps_, config_.steps) : config_.lr;
+  if (config_.cosine_schedule) set_learning_rate(*optimizer_, lr);
   optimizer_->zero_grad();
   loss.backward();
   training::Metrics metrics{{"behaviour_loss", loss.item<double>()}};
-  if (config_.cosine_schedule) metrics.emplace_back("behaviour_lr", cosine_learning_rate(config_.lr, steps_, config_.steps));
+  if (config_.cosine_schedule) metrics.emplace_back("behaviour_lr", lr);
   if (config_.grad_clip > 0) {
     metrics.push_back({"behaviour_grad_norm", torch::nn::utils::clip_grad_norm_(model_->parameters(), config_.grad_clip)});
   }

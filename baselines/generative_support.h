@@ -38,8 +38,9 @@ torch::Tensor select_candidates(const torch::Tensor& candidates, const torch::Te
 using QFunction = std::function<torch::Tensor(const torch::Tensor& states, const torch::Tensor& actions)>;
 
 // How a policy that acts by choosing among N candidates per state chooses (IDQL, SfBC, Diffusion-QL).
-// Its keys sit at the algorithm's top level (`samples`, `selection`, `temperature`): the algorithm's
-// visit calls this visit with its own visitor. Each algorithm sets its original's defaults.
+// Its keys sit at the algorithm's top level (`samples`, `selection`, `temperature`, `select_count`):
+// the algorithm's visit calls this visit with its own visitor. Each algorithm sets its original's
+// defaults.
 struct CandidateSelectionConfig {
   std::int64_t samples = 1;          // N candidates per state at act time
   std::string selection = "argmax";  // argmax or softmax over the N candidates' Q
@@ -51,7 +52,8 @@ struct CandidateSelectionConfig {
 };
 
 // Acts by sampling N actions per state from `model` (its own solver), clipping them to [-1, 1],
-// scoring them with `q` and keeping one per state by `rule`. Without gradients, on the model's device.
+// scoring them with `q` and keeping select_count per state by `rule` (their mean when more than one).
+// Without gradients, on the model's device.
 class CandidateSelectionPolicy : public training::Policy {
  public:
   CandidateSelectionPolicy(GenerativePolicy model, QFunction q, int64_t candidates, SelectionRule rule,

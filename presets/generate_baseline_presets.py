@@ -400,7 +400,8 @@ def generative_paper_presets():
 # hopper data, batch 256 and the residual net 512-256-128 (both cores busy with other builds):
 #   IQL critic 69.6, behaviour model (DDPM or score matching) 13.5, Diffusion-QL 1.99 (critic, EMA
 #   target sampling, actor loss and 5 denoising steps backpropagated), SRPO policy 8.07, QGPO guidance
-#   56.0 (K = 4), QGPO fake actions about 3.9 s per 1000 states (K = 4, 5 DPM-Solver steps).
+#   56.0 (K = 4), QGPO fake actions about 3.9 s per 1000 states (K = 4, 5 multistep DPM-Solver
+#   evaluations; the preset's 3 singlestep second-order steps are 6, so expect about a fifth more).
 # Acting is the other cost: with N candidates and S solver steps an evaluation step of 10 lockstep
 # episodes runs the network on 10 N rows S times (IDQL 64 x 5, SfBC 32 x 15, Diffusion-QL 50 x 5):
 # measured 0.2 s of CPU time for IDQL, over 3 min for a 1000-step evaluation. The CPU presets
@@ -418,8 +419,8 @@ GENERATIVE_CPU = {
     "diffusion_ql": ({"train": DQL_RATE}, {"train": 1800}, 900, 16),
     "srpo": ({"behaviour": BEHAVIOUR_RATE, "critic": CRITIC_RATE, "policy": SRPO_RATE},
              {"behaviour": 5000, "critic": 20000, "policy": 3000}, 1500, None),
-    # QGPO's fake_actions stage is sized by the dataset, not here (K = 4 and 5 DPM-Solver steps instead
-    # of 16 and 15: about 3 min for a 50k-transition dataset, an hour for 1M).
+    # QGPO's fake_actions stage is sized by the dataset, not here (K = 4 and 6 DPM-Solver evaluations
+    # instead of 16 and 16: about 3-4 min for a 50k-transition dataset, over an hour for 1M).
     "qgpo": ({"behaviour": BEHAVIOUR_RATE, "guidance": QGPO_RATE}, {"behaviour": 8000, "guidance": 20000}, 10000, None),
 }
 

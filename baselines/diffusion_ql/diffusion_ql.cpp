@@ -83,12 +83,6 @@ DiffusionQl::DiffusionQl(const DiffusionQlConfig& config, const training::Algori
 
 std::vector<training::Stage> DiffusionQl::stages() const { return {{"train", config_.steps, true}}; }
 
-namespace {
-void set_learning_rate(torch::optim::Adam& optimizer, double lr) {
-  for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-}
-}  // namespace
-
 training::Metrics DiffusionQl::train_step(const std::string& stage, std::int64_t) {
   training_data("diffusion_ql", context_);
   if (stage != "train") throw std::invalid_argument("diffusion_ql: unknown stage '" + stage + "' (stages: train)");

@@ -32,7 +32,7 @@ namespace grl::baselines {
 struct IdqlConfig {
   CriticStageConfig critic;          // stage 1: IQL
   BehaviourModelConfig behaviour;    // stage 2: DDPM behaviour model (defaults below)
-  CandidateSelectionConfig candidates;  // act: N = 64, argmax (keys samples, selection, temperature)
+  CandidateSelectionConfig candidates;  // act: N = 64, argmax (top-level keys samples, selection, ...)
 
   IdqlConfig();
   template <class V>

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "baselines/baseline_support.h"
 #include "common/config.h"
 #include "common/seeding.h"
 
@@ -92,7 +93,7 @@ training::Metrics Iql::train_step(const std::string& stage, std::int64_t) {
   }
   const torch::Tensor actor_loss = awr_loss(weights, per_sample);
   const double lr = actor_learning_rate();
-  for (auto& group : actor_optimizer_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+  set_learning_rate(*actor_optimizer_, lr);
   actor_optimizer_->zero_grad();
   actor_loss.backward();
   actor_optimizer_->step();

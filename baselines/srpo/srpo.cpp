@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "algorithms/generative/conversions.h"
+#include "baselines/baseline_support.h"
 #include "baselines/iql/iql.h"
 #include "common/config.h"
 #include "common/seeding.h"
@@ -121,7 +122,7 @@ training::Metrics Srpo::policy_step() {
   }
   const torch::Tensor loss = srpo_surrogate_loss(actions, eps_hat, weight, q_gradient, c.beta);
   const double lr = c.cosine_schedule ? cosine_learning_rate(c.lr, policy_steps_, c.steps) : c.lr;
-  for (auto& group : actor_optimizer_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+  set_learning_rate(*actor_optimizer_, lr);
   actor_optimizer_->zero_grad();
   loss.backward();
   actor_optimizer_->step();
