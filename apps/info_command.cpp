@@ -5,6 +5,7 @@
 #include <torch/version.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include "apps/command.h"
+#include "common/blas_kernels.h"
 #include "grl_version.h"
 
 namespace grl::cli {
@@ -84,6 +86,12 @@ int run_info(const GlobalOptions& global) {
     std::cout << "BLAS           none loaded (LibTorch uses its own kernels)\n";
   } else {
     for (const auto& lib : blas) std::cout << "BLAS           " << blas_kind(lib) << "  " << lib << "\n";
+  }
+  const std::string kernels = grl::blas_kernel_name();
+  if (!kernels.empty()) {
+    const char* chosen = std::getenv("OPENBLAS_CORETYPE");
+    std::cout << "BLAS kernels   " << kernels << " (OPENBLAS_CORETYPE=" << (chosen ? chosen : "unset")
+              << (kernels == "Haswell" ? "; the same results on every AVX2 machine" : "") << ")\n";
   }
   std::cout << "sgemm 512      " << std::fixed << std::setprecision(1) << sgemm_gflops(512) << " GFLOP/s on "
             << torch::get_num_threads() << " thread(s)\n";

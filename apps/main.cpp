@@ -6,6 +6,7 @@
 
 #include "apps/command.h"
 #include "baselines/register_baselines.h"
+#include "common/blas_kernels.h"
 #include "common/config.h"
 #include "plugin/plugin_loader.h"
 
@@ -56,6 +57,8 @@ void load_plugins(const std::vector<std::string>& explicit_plugins) {
 
 int main(int argc, char** argv) {
   using namespace grl::cli;
+  // Before anything is computed: the same kernels on every machine, so datasets and runs repeat.
+  grl::pin_blas_kernels(argv);
   // The baselines join the algorithm registry before any command looks an algorithm up.
   grl::baselines::ensure_baselines_registered();
   CLI::App app{"GenerativeRL++: generative policies for offline reinforcement learning"};

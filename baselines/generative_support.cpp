@@ -97,6 +97,14 @@ void CandidateSelectionConfig::visit(V& v) {
 template void CandidateSelectionConfig::visit(config::Reader&);
 template void CandidateSelectionConfig::visit(config::Writer&);
 
+void CandidateSelectionConfig::check(const std::string& algorithm) const {
+  if (select_count > samples) {
+    throw config::ConfigError("key '" + algorithm + ".select_count': " + std::to_string(select_count) +
+                              " candidates kept but only samples = " + std::to_string(samples) +
+                              " are drawn; expected select_count <= samples");
+  }
+}
+
 template <class V>
 void BehaviourModelConfig::visit(V& v) {
   v.field("steps", steps, "gradient steps of the behaviour model", config::at_least(1));

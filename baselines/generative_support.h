@@ -49,6 +49,9 @@ struct CandidateSelectionConfig {
 
   template <class V>
   void visit(V& v);
+  // Throws config::ConfigError naming `algorithm`.select_count unless it lies in [1, samples]. The
+  // algorithms call it when they are built, so a bad pair fails before training, not at evaluation.
+  void check(const std::string& algorithm) const;
 };
 
 // Acts by sampling N actions per state from `model` (its own solver), clipping them to [-1, 1],

@@ -76,7 +76,7 @@ void summarize(MadeDataset& made, const std::vector<double>& returns, const envs
 // buffer is then the medium-replay dataset.
 datasets::D4rlFile replay_sac_buffer(const NativeDatasetSpec& spec, const std::filesystem::path& out) {
   const auto policy_file = find_behaviour_policy(spec.parts.front().policy);
-  const auto info = sac::load_actor_file(policy_file).second;
+  const auto [shipped_actor, info] = sac::load_actor_file(policy_file);
   if (info.training_config.empty())
     throw std::runtime_error(policy_file.string() + ": holds no SAC config, so its training cannot be replayed");
   auto config = config::parse<sac::SacConfig>(config::load_text(info.training_config, policy_file.string() + " (training_config)"));
@@ -96,9 +96,26 @@ datasets::D4rlFile replay_sac_buffer(const NativeDatasetSpec& spec, const std::f
     throw std::runtime_error("medium-replay: the SAC replay stopped early; run the make again to resume it");
   const envs::EnvSpec& env = envs::env_spec(config.env);
   sac::ReplayBuffer buffer(sac::replay_capacity(config), env.obs_dim, env.act_dim, env.nq, env.nv);
-  buffer.load(training::CheckpointReader(run.checkpoints_dir() / "latest.pt"), "replay");
+  const training::CheckpointReader checkpoint(run.checkpoints_dir() / "latest.pt");
+  buffer.load(checkpoint, "replay");
+  // The buffer is the medium policy's training data only if the replay reproduced the original run.
+  // It does when that run was never stopped between periodic checkpoints (a stop cuts an episode
+  // the replay does not cut); the replayed actor must then equal the shipped one bit for bit.
+  networks::TanhGaussianActor replayed(shipped_actor->state_dim(), shipped_actor->action_dim(), shipped_actor->config());
+  checkpoint.module("sac/actor", *replayed);
+  double max_difference = 0;
+  const auto shipped_parameters = shipped_actor->named_parameters();
+  for (const auto& item : replayed->named_parameters())
+    max_difference = std::max(max_difference, (item.value() - shipped_parameters[item.key()]).abs().max().item<double>());
+  if (max_difference != 0) {
+    std::cerr << "medium-replay: WARNING: the replayed actor differs from " << policy_file.string()
+              << " (largest weight difference " << max_difference
+              << "): the original run was resumed from a stop between checkpoints, so this buffer is a "
+                 "faithful SAC run with the same config and seed but not the one that trained the medium policy\n";
+  }
   datasets::D4rlFile file = buffer.to_d4rl(config.total_steps);
   file.metadata["iteration"] = info.step;
+  file.metadata["replay_actor_max_difference"] = max_difference;
   file.metadata["policy_source"] = info.source;
   std::filesystem::remove_all(run_dir);
   return file;

@@ -60,6 +60,7 @@ torch::Tensor normalised_q_loss(const torch::Tensor& q_value, const torch::Tenso
 DiffusionQl::DiffusionQl(const DiffusionQlConfig& config, const training::AlgorithmContext& context)
     : config_(config), context_(context) {
   check_context("diffusion_ql", context);
+  config.candidates.check("diffusion_ql");
   const int64_t state_dim = context.env.obs_dim, action_dim = context.env.act_dim;
   actor_ = GenerativePolicy(config.actor, state_dim, action_dim);
   actor_->to(context.device);

@@ -38,6 +38,7 @@ template void IdqlConfig::visit(config::Writer&);
 
 Idql::Idql(const IdqlConfig& config, const training::AlgorithmContext& context) : config_(config), context_(context) {
   check_context("idql", context);
+  config.candidates.check("idql");
   const int64_t state_dim = context.env.obs_dim, action_dim = context.env.act_dim;
   critic_ = iql::IqlCritic(config.critic.iql, state_dim, action_dim);
   critic_->to(context.device);

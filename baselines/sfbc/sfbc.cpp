@@ -38,6 +38,7 @@ template void SfbcConfig::visit(config::Writer&);
 
 Sfbc::Sfbc(const SfbcConfig& config, const training::AlgorithmContext& context) : config_(config), context_(context) {
   check_context("sfbc", context);
+  config.candidates.check("sfbc");
   const int64_t state_dim = context.env.obs_dim, action_dim = context.env.act_dim;
   const std::uint64_t sampler_seed = derive_seed(context.seed, SeedStream::sampler);
   behaviour_.emplace(config.behaviour, state_dim, action_dim, context.data, derive_seed(sampler_seed, 1), context.device);

@@ -180,7 +180,7 @@ INSTANTIATE_TEST_SUITE_P(
                       // copies are on, so they are compared too.
                       ResumeCase{"idql", "samples: 3\ncritic: {steps: 3, batch_size: 16, iql: {network: {mlp: {hidden: [16]}}}}\n"
                                          "behaviour: {steps: 6, batch_size: 16, ema_rate: 0.1, model: {network: {name: mlp, hidden: [16]}}}\n", 5},
-                      ResumeCase{"sfbc", "samples: 3\nbehaviour: {steps: 3, batch_size: 16, ema_rate: 0.1, "
+                      ResumeCase{"sfbc", "samples: 3\nselect_count: 2\nbehaviour: {steps: 3, batch_size: 16, ema_rate: 0.1, "
                                          "model: {dpm_steps: 3, network: {name: mlp, hidden: [16]}}}\n"
                                          "critic: {steps: 6, batch_size: 16, iql: {network: {mlp: {hidden: [16]}}}}\n", 5},
                       ResumeCase{"diffusion_ql", "steps: 9\nbatch_size: 16\nsamples: 3\nema_start: 2\nema_every: 2\n"

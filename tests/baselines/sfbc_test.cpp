@@ -52,6 +52,16 @@ TEST(Sfbc, ActingOnlyBuildAndConfigErrors) {
   } catch (const config::ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("key 'sfbc.temperature'"), std::string::npos) << e.what();
   }
+  // The default select_count (4) with fewer samples fails when the algorithm is built, before any
+  // training, naming the key.
+  try {
+    make_algorithm("sfbc", "samples: 3\nbehaviour: {model: {network: {name: mlp, hidden: [8]}}}\n", toy_context(nullptr, 3, 2));
+    FAIL() << "select_count 4 of 3 samples accepted";
+  } catch (const config::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("key 'sfbc.select_count': 4 candidates kept but only samples = 3"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace

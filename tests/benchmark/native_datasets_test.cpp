@@ -208,6 +208,20 @@ TEST(NativeDatasets, PoliciesChosenFromASacRunAndMediumReplayReplaysItsBuffer) {
   EXPECT_TRUE(torch::equal(*replayed.timeouts, *expected.timeouts));
   EXPECT_TRUE(torch::equal(replayed.infos.at("qpos"), expected.infos.at("qpos")));
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "mr.hdf5.sac-replay"));  // the replay's run folder is gone
+  // ... and its actor is the shipped medium actor, which the file records.
+  EXPECT_EQ(std::get<double>(replayed.metadata.at("replay_actor_max_difference")), 0.0);
+
+  // A shipped policy the replay does not reproduce (one weight moved by 0.25) is reported by how far it is.
+  auto [medium_actor, medium_info] = sac::load_actor_file(dir / "policies" / "hopper-medium.pt");
+  {
+    torch::NoGradGuard no_grad;
+    medium_actor->parameters().front().view(-1)[0] += 0.25;
+  }
+  sac::save_actor_file(dir / "policies" / "hopper-medium.pt", *medium_actor, medium_info);
+  make_native_dataset(*find_native_dataset("hopper-medium-replay-native-v0"), dir / "mr2.hdf5");
+  const auto diverged = datasets::read_d4rl_file(dir / "mr2.hdf5");
+  EXPECT_NEAR(std::get<double>(diverged.metadata.at("replay_actor_max_difference")), 0.25, 1e-6);
+  EXPECT_TRUE(torch::equal(diverged.observations, expected.observations));  // the buffer itself is the same
 }
 
 }  // namespace
