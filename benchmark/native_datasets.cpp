@@ -13,6 +13,7 @@
 #include "common/config.h"
 #include "common/data_files.h"
 #include "common/run_directory.h"
+#include "common/runtime.h"
 #include "common/seeding.h"
 #include "datasets/dataset_error.h"
 #include "datasets/d4rl_transitions.h"
@@ -100,7 +101,9 @@ datasets::D4rlFile replay_sac_buffer(const NativeDatasetSpec& spec, const std::f
   buffer.load(checkpoint, "replay");
   // The buffer is the medium policy's training data only if the replay reproduced the original run.
   // It does when that run was never stopped between periodic checkpoints (a stop cuts an episode
-  // the replay does not cut); the replayed actor must then equal the shipped one bit for bit.
+  // the replay does not cut) and the replay computes as that run did (the same BLAS kernels, which
+  // grl pins, and the same BLAS thread count, which is --threads); the replayed actor must then
+  // equal the shipped one bit for bit.
   networks::TanhGaussianActor replayed(shipped_actor->state_dim(), shipped_actor->action_dim(), shipped_actor->config());
   checkpoint.module("sac/actor", *replayed);
   double max_difference = 0;
@@ -110,8 +113,10 @@ datasets::D4rlFile replay_sac_buffer(const NativeDatasetSpec& spec, const std::f
   if (max_difference != 0) {
     std::cerr << "medium-replay: WARNING: the replayed actor differs from " << policy_file.string()
               << " (largest weight difference " << max_difference
-              << "): the original run was resumed from a stop between checkpoints, so this buffer is a "
-                 "faithful SAC run with the same config and seed but not the one that trained the medium policy\n";
+              << "): this buffer is a faithful SAC run with the same config and seed but not the one that trained "
+                 "the medium policy. The replay reproduces a run only with the BLAS thread count it ran with "
+                 "(--threads; the shipped hopper policies' run had OpenBLAS at 2 threads) and only if that run "
+                 "was never stopped between checkpoints\n";
   }
   datasets::D4rlFile file = buffer.to_d4rl(config.total_steps);
   file.metadata["iteration"] = info.step;
@@ -183,6 +188,9 @@ MadeDataset make_native_dataset(const NativeDatasetSpec& spec, const std::filesy
       options.transitions = spec.transitions;
       options.batch = spec.batch;
       options.threads = threads;
+      // The recorded files are one BLAS thread's (two threads round hopper-expert-native-50k-v0's
+      // actions differently and its return moves from 2361.18 to 2395.58), whatever --threads says.
+      const ScopedBlasThreads one_blas_thread(1);
       auto collected = collect_episodes(*source, options);
       returns.insert(returns.end(), collected.returns.begin(), collected.returns.end());
       parts.push_back(std::move(collected.file));

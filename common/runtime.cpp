@@ -29,6 +29,22 @@ void set_compute_threads(int threads) {
   if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
 }
 
+ScopedBlasThreads::ScopedBlasThreads(int threads) {
+  using GetThreads = int (*)();
+  using SetThreads = void (*)(int);
+  auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (!get || !set) return;
+  previous_ = get();
+  set(threads);
+}
+
+ScopedBlasThreads::~ScopedBlasThreads() {
+  using SetThreads = void (*)(int);
+  if (previous_ == 0) return;
+  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(previous_);
+}
+
 void apply_runtime(const RuntimeSettings& settings) { set_compute_threads(settings.threads); }
 
 std::string resolve_device(const std::string& device) {

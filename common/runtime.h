@@ -19,6 +19,21 @@ struct RuntimeSettings {
 void apply_runtime(const RuntimeSettings& settings);
 void set_compute_threads(int threads);
 
+// OpenBLAS's thread count for a scope, restored after. A threaded OpenBLAS splits a product across
+// its threads and rounds differently from one thread, so what must come out the same whatever
+// --threads says (native datasets) is computed with a fixed count. No effect where the BLAS is not
+// OpenBLAS.
+class ScopedBlasThreads {
+ public:
+  explicit ScopedBlasThreads(int threads);
+  ~ScopedBlasThreads();
+  ScopedBlasThreads(const ScopedBlasThreads&) = delete;
+  ScopedBlasThreads& operator=(const ScopedBlasThreads&) = delete;
+
+ private:
+  int previous_ = 0;  // 0: no OpenBLAS
+};
+
 // Checks that `device` names a usable device and returns it normalised ("cpu", "cuda:0"), or throws
 // with what is available.
 std::string resolve_device(const std::string& device);
