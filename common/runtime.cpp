@@ -19,30 +19,37 @@ template void RuntimeSettings::visit(config::Writer&);
 
 int cuda_device_count() { return torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0; }
 
+namespace {
+
+// Looked up at run time: the BLAS behind libblas.so.3 need not be OpenBLAS. False when it is not.
+bool set_openblas_threads(int threads) {
+  using SetThreads = void (*)(int);
+  auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (set) set(threads);
+  return set != nullptr;
+}
+
+}  // namespace
+
 void set_compute_threads(int threads) {
   if (threads < 1) throw std::runtime_error("threads must be >= 1, got " + std::to_string(threads));
   torch::set_num_threads(threads);
   // OpenBLAS keeps its own pool (one thread per core by default) that torch::set_num_threads does not
   // size; on the 2-core machine its workers spin in sched_yield beside ours and made batch-10 policy
-  // calls 184 ms instead of 39 ms. Looked up at run time: the BLAS behind libblas.so.3 need not be OpenBLAS.
-  using SetThreads = void (*)(int);
-  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
+  // calls 184 ms instead of 39 ms.
+  set_openblas_threads(threads);
 }
 
 ScopedBlasThreads::ScopedBlasThreads(int threads) {
   using GetThreads = int (*)();
-  using SetThreads = void (*)(int);
   auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
-  auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-  if (!get || !set) return;
-  previous_ = get();
-  set(threads);
+  if (!get) return;
+  const int previous = get();
+  if (set_openblas_threads(threads)) previous_ = previous;
 }
 
 ScopedBlasThreads::~ScopedBlasThreads() {
-  using SetThreads = void (*)(int);
-  if (previous_ == 0) return;
-  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(previous_);
+  if (previous_ != 0) set_openblas_threads(previous_);
 }
 
 void apply_runtime(const RuntimeSettings& settings) { set_compute_threads(settings.threads); }
