@@ -31,6 +31,12 @@ bool set_openblas_threads(int threads) {
 
 }  // namespace
 
+int openblas_threads() {
+  using GetThreads = int (*)();
+  auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  return get ? get() : 0;
+}
+
 void set_compute_threads(int threads) {
   if (threads < 1) throw std::runtime_error("threads must be >= 1, got " + std::to_string(threads));
   torch::set_num_threads(threads);
@@ -41,11 +47,8 @@ void set_compute_threads(int threads) {
 }
 
 ScopedBlasThreads::ScopedBlasThreads(int threads) {
-  using GetThreads = int (*)();
-  auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
-  if (!get) return;
-  const int previous = get();
-  if (set_openblas_threads(threads)) previous_ = previous;
+  const int previous = openblas_threads();
+  if (previous != 0 && set_openblas_threads(threads)) previous_ = previous;
 }
 
 ScopedBlasThreads::~ScopedBlasThreads() {

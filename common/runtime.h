@@ -19,6 +19,9 @@ struct RuntimeSettings {
 void apply_runtime(const RuntimeSettings& settings);
 void set_compute_threads(int threads);
 
+// OpenBLAS's current thread count, or 0 where the BLAS in use is not OpenBLAS.
+int openblas_threads();
+
 // OpenBLAS's thread count for a scope, restored after. A threaded OpenBLAS splits a product across
 // its threads and rounds differently from one thread, so what must come out the same whatever
 // --threads says (native datasets) is computed with a fixed count. No effect where the BLAS is not

@@ -1,6 +1,5 @@
 // ScopedBlasThreads sets OpenBLAS's own thread count for its scope and restores it; blas_kernel_name
 // reports the kernels OpenBLAS chose (pinned or not, they have a name).
-#include <dlfcn.h>
 #include <gtest/gtest.h>
 
 #include "common/blas_kernels.h"
@@ -8,12 +7,6 @@
 
 namespace grl {
 namespace {
-
-int openblas_threads() {
-  using GetThreads = int (*)();
-  auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
-  return get ? get() : 0;
-}
 
 TEST(ScopedBlasThreads, SetsOpenBlasThreadsForItsScopeAndRestoresThem) {
   if (openblas_threads() == 0) GTEST_SKIP() << "the BLAS in use is not OpenBLAS";
