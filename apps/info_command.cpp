@@ -97,6 +97,9 @@ int run_info(const GlobalOptions& global) {
             << torch::get_num_threads() << " thread(s)\n";
   std::cout << "threads        intra-op " << torch::get_num_threads() << " (--threads), inter-op "
             << torch::get_num_interop_threads() << ", hardware " << std::thread::hardware_concurrency() << "\n";
+  const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
+  std::cout << "OpenMP wait    " << (wait_policy ? wait_policy : "unset (libgomp's default: spin, then sleep)")
+            << " (OMP_WAIT_POLICY; grl sets PASSIVE for --threads > 1)\n";
   std::cout << "devices        cpu";
   const int cuda = cuda_device_count();
   for (int i = 0; i < cuda; ++i) std::cout << ", cuda:" << i;

@@ -85,6 +85,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  grl::use_passive_openmp_waiting(global.runtime.threads, argv);
   load_plugins(plugins);
   try {
     global.runtime.device = grl::resolve_device(global.runtime.device);

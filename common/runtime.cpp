@@ -2,7 +2,12 @@
 
 #include <dlfcn.h>
 #include <torch/torch.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
 #include <stdexcept>
 
 #include "common/config.h"
@@ -53,6 +58,14 @@ ScopedBlasThreads::ScopedBlasThreads(int threads) {
 
 ScopedBlasThreads::~ScopedBlasThreads() {
   if (previous_ != 0) set_openblas_threads(previous_);
+}
+
+void use_passive_openmp_waiting(int threads, char** argv) {
+  if (threads <= 1 || std::getenv("OMP_WAIT_POLICY")) return;
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  execv("/proc/self/exe", argv);
+  std::cerr << "grl: warning: could not restart with OMP_WAIT_POLICY=PASSIVE (" << std::strerror(errno)
+            << "); going on with " << threads << " threads whose idle OpenMP workers spin\n";
 }
 
 void apply_runtime(const RuntimeSettings& settings) { set_compute_threads(settings.threads); }

@@ -6,8 +6,9 @@
 namespace grl {
 
 struct RuntimeSettings {
-  // Intra-op threads for LibTorch. One beats two for our network sizes on a 2-core machine
-  // (the second core is better spent on environment stepping), hence the default.
+  // Intra-op threads for LibTorch and OpenBLAS. One is the default: a sweep runs one cell per core,
+  // and policy calls on a few rows gain nothing from a second thread (a lone training run at large
+  // batch does: results/gmpo/benchmarks.md).
   int threads = 1;
   std::string device = "cpu";  // "cpu", "cuda" or "cuda:N"
 
@@ -21,6 +22,15 @@ void set_compute_threads(int threads);
 
 // OpenBLAS's current thread count, or 0 where the BLAS in use is not OpenBLAS.
 int openblas_threads();
+
+// With more than one thread, idle OpenMP workers must sleep rather than spin. libgomp's default lets
+// them spin for a while after every parallel region; on 2 cores they then take the core away from
+// OpenBLAS's threads, and two threads ran a batch-4096 training step slower than one (672 against
+// 466 ms; 253 ms with OMP_WAIT_POLICY=PASSIVE). libgomp reads OMP_WAIT_POLICY once, when it is loaded,
+// before main(), so when threads > 1 and the variable is unset this sets it to PASSIVE and re-executes
+// the program with `argv` (it does not return then). Call it after parsing the arguments and before
+// anything is computed or written. A user who sets OMP_WAIT_POLICY keeps their choice.
+void use_passive_openmp_waiting(int threads, char** argv);
 
 // OpenBLAS's thread count for a scope, restored after. A threaded OpenBLAS splits a product across
 // its threads and rounds differently from one thread, so what must come out the same whatever

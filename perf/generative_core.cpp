@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  grl::use_passive_openmp_waiting(threads, argv);
   grl::set_compute_threads(threads);
   const torch::Device device(device_name);
   const double seconds = quick ? 0.3 : 2.0;

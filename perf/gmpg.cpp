@@ -251,7 +251,10 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (args.threads > 0) grl::set_compute_threads(args.threads);
+  if (args.threads > 0) {
+    grl::use_passive_openmp_waiting(args.threads, argv);
+    grl::set_compute_threads(args.threads);
+  }
   g_args = args;
   std::string widths;
   for (int w : args.hidden) widths += (widths.empty() ? "" : "-") + std::to_string(w);

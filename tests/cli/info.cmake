@@ -14,6 +14,22 @@ string(FIND "${out2}" "intra-op 2" at)
 if(NOT rc2 EQUAL 0 OR at EQUAL -1)
   message(FATAL_ERROR "--threads 2 not applied:\n${out2}")
 endif()
+# More than one thread: grl restarts itself once with OMP_WAIT_POLICY=PASSIVE (common/runtime.h),
+# unless the user chose a policy; one thread leaves the variable alone.
+execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=OMP_WAIT_POLICY ${GRL} info --threads 2
+                OUTPUT_VARIABLE passive RESULT_VARIABLE rc_passive)
+execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=OMP_WAIT_POLICY ${GRL} info
+                OUTPUT_VARIABLE unset RESULT_VARIABLE rc_unset)
+execute_process(COMMAND ${CMAKE_COMMAND} -E env OMP_WAIT_POLICY=ACTIVE ${GRL} info --threads 2
+                OUTPUT_VARIABLE chosen RESULT_VARIABLE rc_chosen)
+foreach(pair "passive;OpenMP wait    PASSIVE" "unset;OpenMP wait    unset" "chosen;OpenMP wait    ACTIVE")
+  list(GET pair 0 name)
+  list(GET pair 1 expected)
+  string(FIND "${${name}}" "${expected}" at)
+  if(NOT rc_${name} EQUAL 0 OR at EQUAL -1)
+    message(FATAL_ERROR "grl info (${name}) should print '${expected}':\n${${name}}")
+  endif()
+endforeach()
 execute_process(COMMAND ${GRL} --device cuda:7 info OUTPUT_VARIABLE out3 ERROR_VARIABLE err3 RESULT_VARIABLE rc3)
 if(rc3 EQUAL 0)
   message(FATAL_ERROR "--device cuda:7 should fail on this machine")
