@@ -235,13 +235,20 @@ def idql_section(critic_steps, behaviour_steps, samples=64, behaviour_batch=256,
 # about NFE / k steps of order k; our dpm_steps counts those steps (each of `dpm_order` evaluations).
 # SfBC's 15 evaluations of order 3 are exactly 5 third-order steps; QGPO's 15 of order 2 are seven
 # second-order steps and one first-order one, here 8 second-order steps (16 evaluations).
-def sfbc_section(behaviour_steps, critic_steps, samples=32, behaviour_batch=256, behaviour_lr="3.0e-4", dpm_steps=5):
+# The CPU presets take fewer steps, and there the form matters: with the exact noise prediction of a
+# Gaussian mixture, 3 third-order steps of the noise form miss its covariance by 0.46-0.56 (of about
+# 1.4), the data form ("++") by 0.05-0.11, and 3 second-order data steps by 0.40-0.56
+# (tests/baselines/baseline_presets_test.cpp). With a behaviour model trained on
+# hopper-medium-native-v0, one sample per state scored 1.26 (noise form) against 18.90 (data form),
+# the data's average being 20.08. Both CPU presets therefore sample with 3 third-order data steps.
+def sfbc_section(behaviour_steps, critic_steps, samples=32, behaviour_batch=256, behaviour_lr="3.0e-4", dpm_steps=5,
+                 dpm_form="noise"):
     return f"""sfbc:
   behaviour:
     steps: {behaviour_steps}
     batch_size: {behaviour_batch}
     lr: {behaviour_lr}
-{vp_model("score_matching", ["solver: dpm_solver", "dpm_order: 3", f"dpm_steps: {dpm_steps}", "dpm_multistep: false", "dpm_form: noise"])}
+{vp_model("score_matching", ["solver: dpm_solver", "dpm_order: 3", f"dpm_steps: {dpm_steps}", "dpm_multistep: false", f"dpm_form: {dpm_form}"])}
 {iql_critic_block(critic_steps)}
   samples: {samples}
   selection: argmax             # SfBC: 4 drawn by softmax(100 Q) on z-scored returns, about the top 4
@@ -304,7 +311,7 @@ def srpo_section(behaviour_steps, critic_steps, policy_steps, beta=0.05, behavio
       hidden: [256, 256]"""
 
 
-def qgpo_section(behaviour_steps, guidance_steps, fake_samples=16, dpm_steps=8, behaviour_batch=4096,
+def qgpo_section(behaviour_steps, guidance_steps, fake_samples=16, dpm_steps=8, dpm_order=2, behaviour_batch=4096,
                  behaviour_lr="1.0e-4", q_steps=None, critic="[256, 256, 256]", energy="[256, 256, 256, 256]"):
     q_steps = guidance_steps // 2 if q_steps is None else q_steps
     return f"""qgpo:
@@ -312,7 +319,7 @@ def qgpo_section(behaviour_steps, guidance_steps, fake_samples=16, dpm_steps=8, 
     steps: {behaviour_steps}
     batch_size: {behaviour_batch}
     lr: {behaviour_lr}
-{vp_model("score_matching", ["solver: dpm_solver", "dpm_order: 2", f"dpm_steps: {dpm_steps}", "dpm_multistep: false", "dpm_form: data"])}
+{vp_model("score_matching", ["solver: dpm_solver", f"dpm_order: {dpm_order}", f"dpm_steps: {dpm_steps}", "dpm_multistep: false", "dpm_form: data"])}
   fake_samples: {fake_samples}              # K behaviour samples per dataset state (s and s')
   fake_chunk: 1024
   guidance:
@@ -419,8 +426,8 @@ GENERATIVE_CPU = {
     "diffusion_ql": ({"train": DQL_RATE}, {"train": 1800}, 900, 16),
     "srpo": ({"behaviour": BEHAVIOUR_RATE, "critic": CRITIC_RATE, "policy": SRPO_RATE},
              {"behaviour": 5000, "critic": 20000, "policy": 3000}, 1500, None),
-    # QGPO's fake_actions stage is sized by the dataset, not here (K = 4 and 6 DPM-Solver evaluations
-    # instead of 16 and 16: about 3-4 min for a 50k-transition dataset, over an hour for 1M).
+    # QGPO's fake_actions stage is sized by the dataset, not here (K = 4 and 9 DPM-Solver evaluations
+    # instead of 16 and 16: about 5 min for a 50k-transition dataset on the first machine, over an hour for 1M).
     "qgpo": ({"behaviour": BEHAVIOUR_RATE, "guidance": QGPO_RATE}, {"behaviour": 8000, "guidance": 20000}, 10000, None),
 }
 
@@ -435,8 +442,9 @@ def generative_cpu_presets():
             section = idql_section(steps["critic"], steps["behaviour"], samples=candidates)
             also = ", behaviour batch 256 and a constant lr instead of 1024 and a cosine decay"
         elif algo == "sfbc":
-            section = sfbc_section(steps["behaviour"], steps["critic"], samples=candidates, dpm_steps=3)
-            also = (", 3 third-order DPM-Solver steps instead of 5, behaviour batch 256\n# and lr 3e-4 instead "
+            section = sfbc_section(steps["behaviour"], steps["critic"], samples=candidates, dpm_steps=3, dpm_form="data")
+            also = (", 3 third-order DPM-Solver++ (data form) steps instead of 5 of the noise\n# form (too "
+                    "inaccurate at 3 steps: see generate_baseline_presets.py), behaviour batch 256 and lr 3e-4 instead "
                     "of 4096 and 1e-4")
         elif algo == "diffusion_ql":
             # The reference's EMA starts at step 1000, a warm-up that would be half of this short run;
@@ -448,9 +456,11 @@ def generative_cpu_presets():
             section = srpo_section(steps["behaviour"], steps["critic"], steps["policy"], beta=SRPO_BETA["hopper-medium-v2"])
             also = "behaviour batch 256 instead of 2048"
         else:
-            section = qgpo_section(steps["behaviour"], steps["guidance"], fake_samples=4, dpm_steps=3, behaviour_batch=256,
+            section = qgpo_section(steps["behaviour"], steps["guidance"], fake_samples=4, dpm_steps=3, dpm_order=3,
+                                   behaviour_batch=256,
                                    behaviour_lr="3.0e-4", critic="[256, 256]", energy="[256, 256, 256]")
-            also = ("K = 4 fake actions per state and 3 second-order DPM-Solver steps instead of 16 and 8; behaviour batch 256\n"
+            also = ("K = 4 fake actions per state and 3 third-order DPM-Solver++ steps instead of 16 and 8 second-order\n"
+                    "# ones (3 second-order steps are too inaccurate: see generate_baseline_presets.py); behaviour batch 256\n"
                     "# and lr 3e-4 instead of 4096 and 1e-4; Q heads [256, 256] and energy [256, 256, 256] (the sizes\n"
                     "# the rate above was measured with) instead of [256, 256, 256] and [256, 256, 256, 256]")
         scaled = f"\n# Also scaled: {candidates} candidates per state at act time{also}." if candidates else (
