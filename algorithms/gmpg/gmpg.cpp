@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <string>
+#include <utility>
 
 #include "common/config.h"
 #include "common/seeding.h"
@@ -195,13 +197,7 @@ training::Metrics Gmpg::policy_step(std::int64_t step) {
           : gmpg_gradient(*policy_, *behaviour_, q, states, noise, gradient_options_);
   const double max_norm = config_.policy.grad_clip > 0 ? config_.policy.grad_clip : std::numeric_limits<double>::infinity();
   const double grad_norm = torch::nn::utils::clip_grad_norm_(policy_->parameters(), max_norm);
-  if (!std::isfinite(stats.loss) || !std::isfinite(grad_norm)) {
-    // Stop before a non-finite step ruins theta (the last checkpoint stays usable).
-    throw std::runtime_error("gmpg: policy step " + std::to_string(step) + ": non-finite loss (" +
-                             std::to_string(stats.loss) + ") or gradient norm (" + std::to_string(grad_norm) +
-                             "); lower policy.lr or policy.beta, set policy.grad_clip, or use a finer "
-                             "policy.likelihood_grid_points");
-  }
+  check_policy_step(step, stats, grad_norm);  // before a bad step ruins theta (the last checkpoint stays usable)
   policy_optimizer_->step();
   training::Metrics m{{"policy_loss", stats.loss},
                       {"q_mean", stats.q_mean},
@@ -245,6 +241,24 @@ void Gmpg::load(const training::CheckpointReader& in) {
 
 std::shared_ptr<training::Policy> Gmpg::policy() {
   return std::make_shared<GenerativeActor>(policy_started_ ? policy_ : behaviour_);
+}
+
+void check_policy_step(std::int64_t step, const PolicyGradientStats& stats, double grad_norm) {
+  const std::string where = "gmpg: policy step " + std::to_string(step) + ": ";
+  const std::string remedies =
+      "; lower policy.lr or policy.beta, set policy.grad_clip, or use a finer policy.likelihood_grid_points";
+  if (!std::isfinite(stats.loss) || !std::isfinite(grad_norm)) {
+    throw std::runtime_error(where + "non-finite loss (" + std::to_string(stats.loss) + ") or gradient norm (" +
+                             std::to_string(grad_norm) + ")" + remedies);
+  }
+  for (const auto& [name, bits] : {std::pair<const char*, double>{"log pi", stats.log_pi_bits},
+                                   std::pair<const char*, double>{"log mu", stats.log_mu_bits}}) {
+    if (!(std::abs(bits) <= kMaxLikelihoodBits)) {
+      throw std::runtime_error(where + "the likelihood estimate diverged: " + name + " = " + std::to_string(bits) +
+                               " bits per action dimension (limit +-" + std::to_string(kMaxLikelihoodBits) +
+                               "); the policy is exploiting the fixed-grid likelihood" + remedies);
+    }
+  }
 }
 
 void register_gmpg(Registry<training::AlgorithmFactory>& registry) {

@@ -83,6 +83,16 @@ struct GmpgConfig {
 // The policy-stage options of the loss (policy_gradient.h) from the config.
 PolicyGradientOptions policy_gradient_options(const GmpgPolicyConfig& config);
 
+// Throws std::runtime_error, before the optimiser steps, when a policy step's loss or gradient norm is
+// not finite, or when either likelihood estimate lies beyond +-kMaxLikelihoodBits bits per action
+// dimension. Actions in or near [-1, 1]^A cannot have such densities: an estimate that far out means
+// the policy has found where the fixed-grid likelihood (h times the trace of the velocity's Jacobian
+// per step, not the log-determinant of the step) stops being a density, and the KL term rewards it
+// for going further. Seen with the CPU preset on hopper-medium-native-v0: log pi went from 0.6 to
+// -6e16 bits within 50 steps while the loss stayed finite, and the run scored the wrecked policy.
+constexpr double kMaxLikelihoodBits = 1000.0;
+void check_policy_step(std::int64_t step, const PolicyGradientStats& stats, double grad_norm);
+
 class Gmpg : public training::Algorithm {
  public:
   // context.data may be null: the algorithm is then built for acting only (a checkpoint's weights are

@@ -162,3 +162,50 @@ TEST(GmpgAlgorithm, RegisteredAndResumesBitIdentically) {
 
 }  // namespace
 }  // namespace grl::gmpg
+
+namespace grl::gmpg {
+namespace {
+
+// The guard a policy step passes before the optimiser steps: finite loss and gradient, and likelihood
+// estimates that can be densities of actions near [-1, 1]^A. The diverged case is the one a CPU run
+// on hopper-medium-native-v0 reached (log pi -6.1e16 bits while the loss stayed finite).
+TEST(GmpgPolicyStepCheck, RejectsNonFiniteStepsAndDivergedLikelihoods) {
+  PolicyGradientStats ok;
+  ok.loss = -546.76;
+  ok.log_pi_bits = 0.79;
+  ok.log_mu_bits = -6.71;
+  EXPECT_NO_THROW(check_policy_step(50, ok, 23.6));
+
+  auto message = [](std::int64_t step, const PolicyGradientStats& stats, double grad_norm) {
+    try {
+      check_policy_step(step, stats, grad_norm);
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  PolicyGradientStats diverged = ok;
+  diverged.log_pi_bits = -6.1478660091150336e16;
+  const std::string pi = message(150, diverged, 6.4e18);
+  EXPECT_NE(pi.find("policy step 150"), std::string::npos) << pi;
+  EXPECT_NE(pi.find("log pi = -61478660091150336"), std::string::npos) << pi;
+  EXPECT_NE(pi.find("likelihood_grid_points"), std::string::npos) << pi;
+
+  PolicyGradientStats mu = ok;
+  mu.log_mu_bits = 1000.5;
+  EXPECT_NE(message(7, mu, 1.0).find("log mu = 1000.5"), std::string::npos);
+  PolicyGradientStats at_limit = ok;
+  at_limit.log_mu_bits = -kMaxLikelihoodBits;
+  EXPECT_NO_THROW(check_policy_step(7, at_limit, 1.0));
+
+  PolicyGradientStats nan_bits = ok;
+  nan_bits.log_pi_bits = std::nan("");
+  EXPECT_NE(message(3, nan_bits, 1.0).find("log pi = nan"), std::string::npos);
+  PolicyGradientStats nan_loss = ok;
+  nan_loss.loss = std::nan("");
+  EXPECT_NE(message(97, nan_loss, 1.0).find("non-finite loss"), std::string::npos);
+  EXPECT_NE(message(97, ok, std::numeric_limits<double>::infinity()).find("gradient norm (inf)"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace grl::gmpg
