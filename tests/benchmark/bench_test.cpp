@@ -95,13 +95,14 @@ TEST(Sweep, ShippedSweepsParse) {
   baselines::ensure_baselines_registered();  // grl's main() does this; the sweeps use the baselines
   for (const char* name : {"sweeps/smoke.yaml", "sweeps/cpu-native.yaml", "sweeps/cpu-hopper-quick.yaml",
                            "sweeps/cpu-classic-hopper.yaml", "sweeps/cpu-classic-halfcheetah.yaml",
-                           "sweeps/paper-locomotion.yaml"}) {
+                           "sweeps/cpu-generative.yaml", "sweeps/paper-locomotion.yaml"}) {
     const auto sweep = load_sweep(find_preset(name));
     EXPECT_FALSE(sweep_cells(sweep).empty()) << name;
   }
   // 9 datasets x (GMPO and GMPG x 3 models, and 9 baselines) x 3 seeds.
   EXPECT_EQ(sweep_cells(load_sweep(find_preset("sweeps/paper-locomotion.yaml"))).size(), 9u * 15 * 3);
   EXPECT_EQ(sweep_cells(load_sweep(find_preset("sweeps/cpu-native.yaml"))).size(), 2u * 11 * 3);
+  EXPECT_EQ(sweep_cells(load_sweep(find_preset("sweeps/cpu-generative.yaml"))).size(), 2u * 7 * 3);
 }
 
 TEST(Report, SummaryIsTheMeanAndPopulationStdOverSeeds) {
