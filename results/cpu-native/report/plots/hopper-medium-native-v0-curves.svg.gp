@@ -1,0 +1,13 @@
+set terminal svg size 900,520 dynamic enhanced font 'Sans,10'
+set output 'hopper-medium-native-v0-curves.svg'
+set title 'hopper-medium-native-v0: normalised score during training (mean and std over seeds)' noenhanced
+set xlabel 'policy step'
+set ylabel 'D4RL-normalised score'
+set key outside right
+set grid
+plot 'curve-hopper-medium-native-v0-GMPO-GVP.dat' using 1:($2-$3):($2+$3) with filledcurves fs transparent solid 0.2 noborder lc 1 notitle, 'curve-hopper-medium-native-v0-GMPO-GVP.dat' using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc 1 title 'GMPO-GVP', \
+     'curve-hopper-medium-native-v0-SfBC.dat' using 1:($2-$3):($2+$3) with filledcurves fs transparent solid 0.2 noborder lc 2 notitle, 'curve-hopper-medium-native-v0-SfBC.dat' using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc 2 title 'SfBC', \
+     'curve-hopper-medium-native-v0-Diffusion-QL.dat' using 1:($2-$3):($2+$3) with filledcurves fs transparent solid 0.2 noborder lc 3 notitle, 'curve-hopper-medium-native-v0-Diffusion-QL.dat' using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc 3 title 'Diffusion-QL', \
+     'curve-hopper-medium-native-v0-QGPO.dat' using 1:($2-$3):($2+$3) with filledcurves fs transparent solid 0.2 noborder lc 4 notitle, 'curve-hopper-medium-native-v0-QGPO.dat' using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc 4 title 'QGPO', \
+     'curve-hopper-medium-native-v0-IDQL.dat' using 1:($2-$3):($2+$3) with filledcurves fs transparent solid 0.2 noborder lc 5 notitle, 'curve-hopper-medium-native-v0-IDQL.dat' using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc 5 title 'IDQL', \
+     'curve-hopper-medium-native-v0-SRPO.dat' using 1:($2-$3):($2+$3) with filledcurves fs transparent solid 0.2 noborder lc 6 notitle, 'curve-hopper-medium-native-v0-SRPO.dat' using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc 6 title 'SRPO'
