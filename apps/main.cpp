@@ -58,7 +58,7 @@ void load_plugins(const std::vector<std::string>& explicit_plugins) {
 int main(int argc, char** argv) {
   using namespace grl::cli;
   // Before anything is computed: the same kernels on every machine, so datasets and runs repeat.
-  grl::pin_blas_kernels(argv);
+  const bool kernels_pinned = grl::pin_blas_kernels();
   // The baselines join the algorithm registry before any command looks an algorithm up.
   grl::baselines::ensure_baselines_registered();
   CLI::App app{"GenerativeRL++: generative policies for offline reinforcement learning"};
@@ -85,7 +85,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  grl::use_passive_openmp_waiting(global.runtime.threads, argv);
+  // Both variables are read by their libraries when loaded: one restart makes them take effect.
+  const bool passive_waiting = grl::prefer_passive_openmp_waiting(global.runtime.threads);
+  if (kernels_pinned || passive_waiting) grl::restart_for_environment(argv);
   load_plugins(plugins);
   try {
     global.runtime.device = grl::resolve_device(global.runtime.device);

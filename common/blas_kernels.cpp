@@ -1,12 +1,8 @@
 #include "common/blas_kernels.h"
 
 #include <dlfcn.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
-#include <iostream>
 
 namespace grl {
 
@@ -19,19 +15,16 @@ std::string blas_kernel_name() {
   return name ? name : "";
 }
 
-void pin_blas_kernels(char** argv) {
+bool pin_blas_kernels() {
 #if defined(__x86_64__) && defined(__linux__)
-  if (std::getenv("OPENBLAS_CORETYPE")) return;
-  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return;
+  if (std::getenv("OPENBLAS_CORETYPE")) return false;
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return false;
   const std::string current = blas_kernel_name();
-  if (current.empty() || current == "Haswell") return;
+  if (current.empty() || current == "Haswell") return false;
   setenv("OPENBLAS_CORETYPE", "Haswell", 1);
-  execv("/proc/self/exe", argv);
-  std::cerr << "grl: warning: could not restart with OPENBLAS_CORETYPE=Haswell (" << std::strerror(errno)
-            << "); going on with OpenBLAS's " << current
-            << " kernels, whose results differ in the last bits from other machines'\n";
+  return true;
 #else
-  (void)argv;
+  return false;
 #endif
 }
 

@@ -14,10 +14,11 @@ namespace grl {
 
 // Call first in main(). OpenBLAS reads OPENBLAS_CORETYPE once, when it is loaded, so when it is unset,
 // the CPU has AVX2 and FMA and OpenBLAS chose other kernels, this sets OPENBLAS_CORETYPE=Haswell and
-// re-executes the program with the same arguments (it does not return then). A user who sets
-// OPENBLAS_CORETYPE chooses the kernels instead (repeatable then only on the same kind of CPU).
-// Does nothing where the BLAS is not OpenBLAS or the CPU is not x86-64.
-void pin_blas_kernels(char** argv);
+// returns true: the program must then restart (restart_for_environment in common/runtime.h) before it
+// computes anything. A user who sets OPENBLAS_CORETYPE chooses the kernels instead (repeatable then
+// only on the same kind of CPU). Returns false, changing nothing, where the BLAS is not OpenBLAS or the
+// CPU is not x86-64.
+bool pin_blas_kernels();
 
 // "Haswell" and so on as OpenBLAS names them, or "" when the BLAS in use is not OpenBLAS.
 std::string blas_kernel_name();

@@ -60,12 +60,20 @@ ScopedBlasThreads::~ScopedBlasThreads() {
   if (previous_ != 0) set_openblas_threads(previous_);
 }
 
-void use_passive_openmp_waiting(int threads, char** argv) {
-  if (threads <= 1 || std::getenv("OMP_WAIT_POLICY")) return;
+bool prefer_passive_openmp_waiting(int threads) {
+  if (threads <= 1 || std::getenv("OMP_WAIT_POLICY")) return false;
   setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  return true;
+}
+
+void restart_for_environment(char** argv) {
   execv("/proc/self/exe", argv);
-  std::cerr << "grl: warning: could not restart with OMP_WAIT_POLICY=PASSIVE (" << std::strerror(errno)
-            << "); going on with " << threads << " threads whose idle OpenMP workers spin\n";
+  const char* kernels = std::getenv("OPENBLAS_CORETYPE");
+  const char* waiting = std::getenv("OMP_WAIT_POLICY");
+  std::cerr << "grl: warning: could not restart with OPENBLAS_CORETYPE=" << (kernels ? kernels : "unset")
+            << " and OMP_WAIT_POLICY=" << (waiting ? waiting : "unset") << " (" << std::strerror(errno)
+            << "); going on with the BLAS kernels OpenBLAS chose, whose results differ in the last bits from "
+               "other machines', and with spinning OpenMP workers\n";
 }
 
 void apply_runtime(const RuntimeSettings& settings) { set_compute_threads(settings.threads); }

@@ -27,10 +27,16 @@ int openblas_threads();
 // them spin for a while after every parallel region; on 2 cores they then take the core away from
 // OpenBLAS's threads, and two threads ran a batch-4096 training step slower than one (672 against
 // 466 ms; 253 ms with OMP_WAIT_POLICY=PASSIVE). libgomp reads OMP_WAIT_POLICY once, when it is loaded,
-// before main(), so when threads > 1 and the variable is unset this sets it to PASSIVE and re-executes
-// the program with `argv` (it does not return then). Call it after parsing the arguments and before
-// anything is computed or written. A user who sets OMP_WAIT_POLICY keeps their choice.
-void use_passive_openmp_waiting(int threads, char** argv);
+// before main(), so when threads > 1 and the variable is unset this sets it to PASSIVE and returns
+// true: the program must then restart (restart_for_environment). A user who sets OMP_WAIT_POLICY keeps
+// their choice.
+bool prefer_passive_openmp_waiting(int threads);
+
+// Re-executes the program with `argv` so that the libraries, loaded again, read the environment set by
+// pin_blas_kernels (common/blas_kernels.h) and prefer_passive_openmp_waiting; one restart serves both.
+// Call it after parsing the arguments and before anything is computed or written. Does not return,
+// unless the restart fails: then it warns and the program goes on as it was loaded.
+void restart_for_environment(char** argv);
 
 // OpenBLAS's thread count for a scope, restored after. A threaded OpenBLAS splits a product across
 // its threads and rounds differently from one thread, so what must come out the same whatever

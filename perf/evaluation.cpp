@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
     else if (i + 1 < argc && !std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[++i]);
     else if (i + 1 < argc && !std::strcmp(argv[i], "--path")) path = argv[++i];
   }
-  grl::use_passive_openmp_waiting(threads, argv);
+  if (grl::prefer_passive_openmp_waiting(threads)) grl::restart_for_environment(argv);
   grl::set_compute_threads(threads);
   torch::manual_seed(0);
   grl::training::AlgorithmContext context;

@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  grl::use_passive_openmp_waiting(threads, argv);
+  if (grl::prefer_passive_openmp_waiting(threads)) grl::restart_for_environment(argv);
   grl::set_compute_threads(threads);
   const torch::Device device(device_name);
   const double seconds = quick ? 0.3 : 2.0;

@@ -252,7 +252,7 @@ int main(int argc, char** argv) {
     }
   }
   if (args.threads > 0) {
-    grl::use_passive_openmp_waiting(args.threads, argv);
+    if (grl::prefer_passive_openmp_waiting(args.threads)) grl::restart_for_environment(argv);
     grl::set_compute_threads(args.threads);
   }
   g_args = args;

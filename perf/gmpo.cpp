@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--seconds")) seconds = std::stod(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
   }
-  grl::use_passive_openmp_waiting(threads, argv);
+  if (grl::prefer_passive_openmp_waiting(threads)) grl::restart_for_environment(argv);
   grl::set_compute_threads(threads);
   torch::manual_seed(0);
   const grl::envs::EnvSpec spec = grl::envs::env_spec("hopper");

@@ -160,11 +160,6 @@ TEST(GmpgAlgorithm, RegisteredAndResumesBitIdentically) {
   EXPECT_TRUE(torch::equal(weights(*second.critic()), weights(*straight.critic())));
 }
 
-}  // namespace
-}  // namespace grl::gmpg
-
-namespace grl::gmpg {
-namespace {
 
 // The guard a policy step passes before the optimiser steps: finite loss and gradient, and likelihood
 // estimates that can be densities of actions near [-1, 1]^A. The diverged case is the one a CPU run
