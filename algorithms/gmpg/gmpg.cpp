@@ -43,6 +43,10 @@ void GmpgPolicyConfig::visit(V& v) {
   v.field("solver", solver, "solver on that grid", config::one_of({"euler", "heun", "rk4"}));
   v.field("likelihood_grid_points", likelihood_grid_points, "points of the likelihood grid", config::at_least(2));
   v.field("likelihood_solver", likelihood_solver, "solver of the likelihood ODE", config::one_of({"euler", "heun", "rk4"}));
+  v.field("log_pi", log_pi,
+          "pathwise: sampler_steps (log N(z) - sum of the sampler steps' log|det|, exact) or likelihood_ode "
+          "(the likelihood ODE on likelihood_grid_points, as the reference framework)",
+          config::one_of({"sampler_steps", "likelihood_ode"}));
   v.field("likelihood_divergence", likelihood_divergence, "exact: one VJP per action dim; exact_batched: one on A copies",
           config::one_of({"exact", "exact_batched"}));
   v.field("adjoint_stride", adjoint_stride, "keep every stride-th solver state; recompute the rest", config::at_least(1));
@@ -71,6 +75,7 @@ PolicyGradientOptions policy_gradient_options(const GmpgPolicyConfig& c) {
   o.divergence = c.likelihood_divergence == "exact_batched" ? generative::DivergenceMethod::exact_batched
                                                              : generative::DivergenceMethod::exact;
   o.method = parse_gradient_method(c.gradient);
+  o.log_pi = parse_policy_log_likelihood(c.log_pi);
   o.adjoint_stride = c.adjoint_stride;
   o.micro_batch = c.micro_batch;
   o.weight_clamp = c.weight_clamp;
@@ -246,7 +251,8 @@ std::shared_ptr<training::Policy> Gmpg::policy() {
 void check_policy_step(std::int64_t step, const PolicyGradientStats& stats, double grad_norm) {
   const std::string where = "gmpg: policy step " + std::to_string(step) + ": ";
   const std::string remedies =
-      "; lower policy.lr or policy.beta, set policy.grad_clip, or use a finer policy.likelihood_grid_points";
+      "; lower policy.lr or policy.beta, set policy.grad_clip, use policy.log_pi: sampler_steps, or a finer "
+      "policy.likelihood_grid_points";
   if (!std::isfinite(stats.loss) || !std::isfinite(grad_norm)) {
     throw std::runtime_error(where + "non-finite loss (" + std::to_string(stats.loss) + ") or gradient norm (" +
                              std::to_string(grad_norm) + ")" + remedies);
@@ -256,7 +262,7 @@ void check_policy_step(std::int64_t step, const PolicyGradientStats& stats, doub
     if (!(std::abs(bits) <= kMaxLikelihoodBits)) {
       throw std::runtime_error(where + "the likelihood estimate diverged: " + name + " = " + std::to_string(bits) +
                                " bits per action dimension (limit +-" + std::to_string(kMaxLikelihoodBits) +
-                               "); the policy is exploiting the fixed-grid likelihood" + remedies);
+                               "); the policy is exploiting a fixed-grid likelihood estimate" + remedies);
     }
   }
 }

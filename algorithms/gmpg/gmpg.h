@@ -59,8 +59,9 @@ struct GmpgPolicyConfig {
   std::string gradient = "discrete_adjoint";  // discrete_adjoint or autograd (unrolled, memory-hungry)
   int grid_points = 1000;                  // K: sampler grid the gradient flows through
   std::string solver = "euler";            // of that grid: euler, heun, rk4
-  int likelihood_grid_points = 1000;       // grid of both likelihood solves
+  int likelihood_grid_points = 1000;       // grid of the likelihood solves (log mu; log pi with likelihood_ode)
   std::string likelihood_solver = "euler";
+  std::string log_pi = "sampler_steps";    // sampler_steps (exact for the sampler) or likelihood_ode (reference)
   std::string likelihood_divergence = "exact";  // exact or exact_batched (same numbers, one model call)
   int adjoint_stride = 1;                  // keep every stride-th state; recompute the others
   std::int64_t micro_batch = 0;            // rows per gradient chunk (0: whole batch)

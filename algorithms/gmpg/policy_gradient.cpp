@@ -20,6 +20,16 @@ GradientMethod parse_gradient_method(const std::string& name) {
   throw std::invalid_argument("unknown gradient method '" + name + "' (expected discrete_adjoint or autograd)");
 }
 
+std::string to_string(PolicyLogLikelihood kind) {
+  return kind == PolicyLogLikelihood::sampler_steps ? "sampler_steps" : "likelihood_ode";
+}
+
+PolicyLogLikelihood parse_policy_log_likelihood(const std::string& name) {
+  if (name == "sampler_steps") return PolicyLogLikelihood::sampler_steps;
+  if (name == "likelihood_ode") return PolicyLogLikelihood::likelihood_ode;
+  throw std::invalid_argument("unknown log_pi method '" + name + "' (expected sampler_steps or likelihood_ode)");
+}
+
 namespace {
 
 bool fixed_step(gen::SolverKind kind) {
@@ -162,6 +172,54 @@ GridStep make_sampler_step(const GenerativePolicyImpl& policy, const torch::Tens
   };
 }
 
+GridStep make_sampler_step_with_log_det(const GenerativePolicyImpl& policy, const torch::Tensor& condition,
+                                        int grid_points, gen::SolverKind solver, gen::DivergenceMethod jacobian) {
+  if (jacobian == gen::DivergenceMethod::hutchinson) {
+    throw std::invalid_argument("GMPG: the sampler's log-determinant needs the exact Jacobian (exact or exact_batched)");
+  }
+  const int64_t a = policy.action_dim();
+  const GridStep step = make_sampler_step(policy, condition, grid_points, solver);
+  // exact_batched: copy i of the batch carries the one-hot probe e_i, so one backward pass gives every row.
+  const GridStep replicated =
+      jacobian == gen::DivergenceMethod::exact_batched
+          ? make_sampler_step(policy, condition.defined() ? condition.repeat({a, 1}) : condition, grid_points, solver)
+          : GridStep();
+  return [step, replicated, a](int64_t k, const torch::Tensor& x) {
+    // Without autograd the Jacobian still needs a local graph; it is dropped with the step.
+    const bool track = torch::GradMode::is_enabled();
+    torch::AutoGradMode grad_on(true);
+    const int64_t b = x.size(0);
+    const torch::Tensor xin = (track && x.requires_grad()) ? x : x.detach().requires_grad_(true);
+    torch::Tensor next, jacobian_rows;  // [B, A, A]: entry (n, i, j) = d next_{n,i} / d x_{n,j}
+    if (replicated) {
+      const torch::Tensor xr = xin.repeat({a, 1});
+      const torch::Tensor out = replicated(k, xr).next;
+      next = out.narrow(0, 0, b);
+      const torch::Tensor probes = torch::eye(a, x.options()).repeat_interleave(b, 0);  // row i*b + n: e_i
+      const torch::Tensor g = torch::autograd::grad({out}, {xr}, {probes}, /*retain_graph=*/track,
+                                                    /*create_graph=*/track, /*allow_unused=*/true)[0];
+      jacobian_rows = g.defined() ? g.reshape({a, b, a}).transpose(0, 1) : torch::zeros({b, a, a}, x.options());
+    } else {
+      next = step(k, xin).next;
+      std::vector<torch::Tensor> rows;
+      rows.reserve(static_cast<std::size_t>(a));
+      for (int64_t i = 0; i < a; ++i) {
+        torch::Tensor e = torch::zeros_like(next);
+        e.select(1, i).fill_(1.0);
+        const torch::Tensor g = torch::autograd::grad({next}, {xin}, {e}, /*retain_graph=*/true, /*create_graph=*/track,
+                                                      /*allow_unused=*/true)[0];
+        rows.push_back(g.defined() ? g : torch::zeros_like(xin));
+      }
+      jacobian_rows = torch::stack(rows, 1);
+    }
+    // The steps of a trained sampler are far from folding (det > 0); log|det| is the density's factor
+    // wherever the step is locally invertible.
+    const torch::Tensor log_det = std::get<1>(torch::linalg_slogdet(jacobian_rows));
+    if (!track) return GridStepOutput{next.detach(), log_det.detach()};
+    return GridStepOutput{next, log_det};
+  };
+}
+
 GridStep make_likelihood_step(const GenerativePolicyImpl& policy, const torch::Tensor& condition, int grid_points,
                               gen::SolverKind solver, gen::DivergenceMethod divergence) {
   const gen::GenerativePath path = policy.path();
@@ -196,6 +254,18 @@ torch::Tensor sample_on_gradient_grid(const GenerativePolicyImpl& policy, const 
       .next;
 }
 
+SampledActions sample_with_log_prob(const GenerativePolicyImpl& policy, const torch::Tensor& states,
+                                    const torch::Tensor& noise, const PolicyGradientOptions& options) {
+  options.check();
+  const torch::Tensor condition = condition_of(policy, states);
+  check_noise(policy, states, noise);
+  torch::NoGradGuard no_grad;
+  const GridStepOutput out = integrate_unrolled(
+      make_sampler_step_with_log_det(policy, condition, options.grid_points, options.solver, options.divergence), noise,
+      options.grid_points - 1);
+  return {out.next, gen::standard_normal_log_prob(noise) - out.increment};
+}
+
 PolicyGradientStats gmpg_loss(GenerativePolicyImpl& policy, GenerativePolicyImpl& behaviour, const QFunction& q,
                               const torch::Tensor& states, const torch::Tensor& noise,
                               const PolicyGradientOptions& options) {
@@ -208,10 +278,16 @@ PolicyGradientStats gmpg_loss(GenerativePolicyImpl& policy, GenerativePolicyImpl
   for_each_chunk(states.size(0), options.micro_batch, [&](int64_t begin, int64_t n) {
     const torch::Tensor s = states.narrow(0, begin, n), z = noise.narrow(0, begin, n);
     const torch::Tensor condition = condition_of(policy, s);
-    const torch::Tensor a = sample_on_gradient_grid(policy, s, z, options);
+    torch::Tensor a, log_pi;
+    if (options.log_pi == PolicyLogLikelihood::sampler_steps) {
+      const SampledActions sampled = sample_with_log_prob(policy, s, z, options);
+      a = sampled.actions;
+      log_pi = sampled.log_prob;
+    } else {
+      a = sample_on_gradient_grid(policy, s, z, options);
+      log_pi = gen::log_likelihood(policy.path(), policy.model_function(), a, condition, full_likelihood_options(options));
+    }
     const torch::Tensor qa = q(s, a);
-    const torch::Tensor log_pi = gen::log_likelihood(policy.path(), policy.model_function(), a, condition,
-                                                     full_likelihood_options(options));
     const torch::Tensor log_mu = gen::log_likelihood(behaviour.path(), behaviour.model_function(), a, condition,
                                                      full_likelihood_options(options));
     Sums sums;
@@ -241,14 +317,21 @@ PolicyGradientStats gmpg_gradient(GenerativePolicyImpl& policy, GenerativePolicy
   for_each_chunk(states.size(0), options.micro_batch, [&](int64_t begin, int64_t n) {
     const torch::Tensor s = states.narrow(0, begin, n), z = noise.narrow(0, begin, n);
     const torch::Tensor condition = condition_of(policy, s);
-    const GridStep sampler_step = make_sampler_step(policy, condition, options.grid_points, options.solver);
+    const bool sampler_log_pi = options.log_pi == PolicyLogLikelihood::sampler_steps;
+    const GridStep sampler_step =
+        sampler_log_pi
+            ? make_sampler_step_with_log_det(policy, condition, options.grid_points, options.solver, options.divergence)
+            : make_sampler_step(policy, condition, options.grid_points, options.solver);
     Sums sums;
     if (options.method == GradientMethod::autograd) {
       torch::AutoGradMode grad_on(true);
-      const torch::Tensor a = integrate_unrolled(sampler_step, z, options.grid_points - 1).next;
+      const GridStepOutput sampled = integrate_unrolled(sampler_step, z, options.grid_points - 1);
+      const torch::Tensor a = sampled.next;
       const torch::Tensor qa = q(s, a);
-      const torch::Tensor log_pi = gen::log_likelihood(policy.path(), policy.model_function(), a, condition,
-                                                       full_likelihood_options(options));
+      const torch::Tensor log_pi =
+          sampler_log_pi ? gen::standard_normal_log_prob(z) - sampled.increment
+                         : gen::log_likelihood(policy.path(), policy.model_function(), a, condition,
+                                               full_likelihood_options(options));
       const torch::Tensor log_mu = gen::log_likelihood(behaviour.path(), behaviour.model_function(), a, condition,
                                                        full_likelihood_options(options));
       const torch::Tensor per_sample = -options.beta * qa + (log_pi - log_mu) * scale;
@@ -275,15 +358,23 @@ PolicyGradientStats gmpg_gradient(GenerativePolicyImpl& policy, GenerativePolicy
       }
       // dL/dlog pi = 1 / (B A ln 2) per sample, dL/dlog mu = -1 / (B A ln 2).
       const torch::Tensor coefficient = torch::full({n}, scale / rows, a.options());
-      LikelihoodSolve pi(policy, condition, a, options);
-      grad_a = grad_a + pi.backward(coefficient, parameters, grads);
+      torch::Tensor log_pi, grad_log_det;
+      if (sampler_log_pi) {
+        // log pi = log N(z) - sum_k log|det|: its gradient rides on the sampler's own adjoint.
+        log_pi = gen::standard_normal_log_prob(z) - sampler.total_increment();
+        grad_log_det = -coefficient;
+      } else {
+        LikelihoodSolve pi(policy, condition, a, options);
+        grad_a = grad_a + pi.backward(coefficient, parameters, grads);
+        log_pi = pi.log_prob;
+      }
       LikelihoodSolve mu(behaviour, condition, a, options);
       std::vector<torch::Tensor> unused;
       grad_a = grad_a + mu.backward(-coefficient, {}, unused);
-      sampler.backward(grad_a, torch::Tensor(), parameters, grads);
-      sums.loss = (-options.beta * qa + (pi.log_prob - mu.log_prob) * scale).sum().item<double>();
+      sampler.backward(grad_a, grad_log_det, parameters, grads);
+      sums.loss = (-options.beta * qa + (log_pi - mu.log_prob) * scale).sum().item<double>();
       sums.q = qa.sum().item<double>();
-      sums.log_pi = (pi.log_prob * scale).sum().item<double>();
+      sums.log_pi = (log_pi * scale).sum().item<double>();
       sums.log_mu = (mu.log_prob * scale).sum().item<double>();
     }
     sums.add_to(stats, rows);

@@ -5,9 +5,15 @@
 //   a = ODESolve_theta(z; s)                       K-point grid, gradients flow through every step
 //   L = mean( -beta Q(s, a) + (log pi_theta(a|s) - log mu(a|s)) / (A ln 2) )
 //
-// log pi and log mu are exact-divergence likelihoods (instantaneous change of variables, the core's
-// log_likelihood) on their own fixed grid; mu and Q are frozen, only theta gets gradients, both
-// directly (log pi_theta's network) and through a (the sampler, Q, log pi and log mu all depend on a).
+// log pi is by default the exact log-density of the sampler's own output: the sampler is a chain of
+// invertible steps x_{k+1} = Phi_k(x_k), so log pi(a) = log N(z) - sum_k log|det dPhi_k/dx_k| with each
+// step's A x A Jacobian computed exactly (log_pi: sampler_steps). Nothing is left for the policy to
+// exploit: this is the density of the actions it takes, at any grid. The reference framework instead
+// integrates the likelihood ODE backwards from a (log_pi: likelihood_ode), which only approximates
+// that density and which the policy can learn to drive to -infinity. log mu is always the likelihood
+// ODE (mu's sampler cannot be inverted at the policy's actions); the exact divergence is used on its
+// own fixed grid. mu and Q are frozen, only theta gets gradients, both directly (log pi_theta's
+// network) and through a (the sampler, Q, log pi and log mu all depend on a).
 //
 // Discrete adjoint (the default): the sampler and both likelihood solves run without a graph, keeping
 // only their states; the backward pass recomputes one step at a time (discrete_adjoint.h). It equals
@@ -42,12 +48,22 @@ enum class GradientMethod {
 std::string to_string(GradientMethod method);
 GradientMethod parse_gradient_method(const std::string& name);  // "discrete_adjoint", "autograd"
 
+// How the pathwise estimator gets log pi_theta(a|s) of its own sampled actions.
+enum class PolicyLogLikelihood {
+  sampler_steps,   // log N(z) - sum_k log|det dPhi_k/dx_k|: exact for the discrete sampler
+  likelihood_ode,  // the likelihood ODE from a on likelihood_grid_points (the reference framework's)
+};
+std::string to_string(PolicyLogLikelihood kind);
+PolicyLogLikelihood parse_policy_log_likelihood(const std::string& name);  // "sampler_steps", "likelihood_ode"
+
 struct PolicyGradientOptions {
   double beta = 1.0;                                              // weight of -Q
   int grid_points = 1000;                                         // sampler grid the gradient flows through
   generative::SolverKind solver = generative::SolverKind::euler;  // euler, heun or rk4
   generative::SolverKind likelihood_solver = generative::SolverKind::euler;  // euler, heun or rk4
-  int likelihood_grid_points = 1000;
+  int likelihood_grid_points = 1000;  // log mu's grid (and log pi's with likelihood_ode)
+  // Pathwise only: REINFORCE evaluates log pi at mu's actions, where only the likelihood ODE applies.
+  PolicyLogLikelihood log_pi = PolicyLogLikelihood::sampler_steps;
   // exact: one vector-Jacobian product per action dim; exact_batched: the same numbers from one model
   // call on the batch replicated A times (faster for small batches, A times the memory).
   generative::DivergenceMethod divergence = generative::DivergenceMethod::exact;
@@ -77,6 +93,13 @@ struct PolicyGradientStats {
 // undefined. The same drift and grid as generative::sample with `solver` and `grid_points` points.
 GridStep make_sampler_step(const GenerativePolicyImpl& policy, const torch::Tensor& condition, int grid_points,
                            generative::SolverKind solver);
+// The same step with increment = log|det dPhi_k/dx_k| [B], the step's exact Jacobian (one
+// vector-Jacobian product per action dim, or one on the batch replicated A times with exact_batched).
+// With autograd on, the log-determinant keeps its graph (it is differentiated in x and theta).
+GridStep make_sampler_step_with_log_det(const GenerativePolicyImpl& policy, const torch::Tensor& condition,
+                                        int grid_points, generative::SolverKind solver,
+                                        generative::DivergenceMethod jacobian = generative::DivergenceMethod::exact);
+
 // One step of the augmented likelihood ODE (data -> noise, x and Delta) of `policy` on the core's
 // default interval with `grid_points` points; increment = that step's share of Delta.
 GridStep make_likelihood_step(const GenerativePolicyImpl& policy, const torch::Tensor& condition, int grid_points,
@@ -86,6 +109,14 @@ GridStep make_likelihood_step(const GenerativePolicyImpl& policy, const torch::T
 // Actions a = ODESolve(noise; states) on the gradient grid, without gradients: [B, A].
 torch::Tensor sample_on_gradient_grid(const GenerativePolicyImpl& policy, const torch::Tensor& states,
                                       const torch::Tensor& noise, const PolicyGradientOptions& options);
+
+struct SampledActions {
+  torch::Tensor actions;   // [B, A]
+  torch::Tensor log_prob;  // [B]: log N(noise) - sum_k log|det dPhi_k/dx_k|
+};
+// The same actions with their exact log-density under the discrete sampler, without gradients.
+SampledActions sample_with_log_prob(const GenerativePolicyImpl& policy, const torch::Tensor& states,
+                                    const torch::Tensor& noise, const PolicyGradientOptions& options);
 
 // L for fixed noise without any gradient (what finite differences are taken of).
 PolicyGradientStats gmpg_loss(GenerativePolicyImpl& policy, GenerativePolicyImpl& behaviour, const QFunction& q,

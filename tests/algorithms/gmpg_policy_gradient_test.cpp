@@ -1,6 +1,8 @@
 // GMPG's gradient through the sampler: discrete adjoint against plain autograd and against central
-// finite differences (double precision, small networks), the KL term at pi = mu, REINFORCE weights, and
-// a few policy steps on a one-step problem with a known better action region.
+// finite differences (double precision, small networks) with log pi from the sampler's steps and from the
+// likelihood ODE, the sampler's log-density against finite differences of the whole sampler map, the KL
+// term at pi = mu, REINFORCE weights, and a few policy steps on a one-step problem with a known better
+// action region.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -87,23 +89,27 @@ Problem make_problem(const std::string& path, const std::string& model_type = "v
 TEST(GmpgDiscreteAdjoint, EqualsAutogradThroughTheUnrolledSolvers) {
   for (const auto& [path, type] : std::vector<std::pair<std::string, std::string>>{
            {"gvp", "velocity"}, {"icfm", "velocity"}, {"vpsde", "noise"}}) {
-    Problem p = make_problem(path, type);
-    PolicyGradientOptions o = small_options();
-    o.method = GradientMethod::autograd;
-    const torch::Tensor reference = gradient_of(*p.pi, *p.mu, p.states, p.noise, o);
-    o.method = GradientMethod::discrete_adjoint;
-    const torch::Tensor adjoint = gradient_of(*p.pi, *p.mu, p.states, p.noise, o);
-    ASSERT_GT(reference.abs().max().item<double>(), 1e-3) << path;
-    EXPECT_LT((adjoint - reference).abs().max().item<double>(), 1e-10) << path;
-    // Checkpointing every third state and micro-batches of two rows give the same gradient.
-    o.adjoint_stride = 3;
-    o.micro_batch = 2;
-    const torch::Tensor strided = gradient_of(*p.pi, *p.mu, p.states, p.noise, o);
-    EXPECT_LT((strided - reference).abs().max().item<double>(), 1e-10) << path;
-    // The batched exact divergence gives the same gradient.
-    o.divergence = generative::DivergenceMethod::exact_batched;
-    const torch::Tensor batched = gradient_of(*p.pi, *p.mu, p.states, p.noise, o);
-    EXPECT_LT((batched - reference).abs().max().item<double>(), 1e-10) << path;
+    for (const PolicyLogLikelihood log_pi : {PolicyLogLikelihood::sampler_steps, PolicyLogLikelihood::likelihood_ode}) {
+      SCOPED_TRACE(to_string(log_pi));
+      Problem p = make_problem(path, type);
+      PolicyGradientOptions o = small_options();
+      o.log_pi = log_pi;
+      o.method = GradientMethod::autograd;
+      const torch::Tensor reference = gradient_of(*p.pi, *p.mu, p.states, p.noise, o);
+      o.method = GradientMethod::discrete_adjoint;
+      const torch::Tensor adjoint = gradient_of(*p.pi, *p.mu, p.states, p.noise, o);
+      ASSERT_GT(reference.abs().max().item<double>(), 1e-3) << path;
+      EXPECT_LT((adjoint - reference).abs().max().item<double>(), 1e-10) << path;
+      // Checkpointing every third state and micro-batches of two rows give the same gradient.
+      o.adjoint_stride = 3;
+      o.micro_batch = 2;
+      const torch::Tensor strided = gradient_of(*p.pi, *p.mu, p.states, p.noise, o);
+      EXPECT_LT((strided - reference).abs().max().item<double>(), 1e-10) << path;
+      // The batched exact divergence gives the same gradient.
+      o.divergence = generative::DivergenceMethod::exact_batched;
+      const torch::Tensor batched = gradient_of(*p.pi, *p.mu, p.states, p.noise, o);
+      EXPECT_LT((batched - reference).abs().max().item<double>(), 1e-10) << path;
+    }
   }
 }
 
@@ -112,10 +118,78 @@ TEST(GmpgDiscreteAdjoint, HeunSamplerAndEulerLikelihoodAlsoExact) {
   PolicyGradientOptions o = small_options();
   o.solver = generative::SolverKind::heun;
   o.likelihood_solver = generative::SolverKind::euler;
-  o.method = GradientMethod::autograd;
-  const torch::Tensor reference = gradient_of(*p.pi, *p.mu, p.states, p.noise, o);
-  o.method = GradientMethod::discrete_adjoint;
-  EXPECT_LT((gradient_of(*p.pi, *p.mu, p.states, p.noise, o) - reference).abs().max().item<double>(), 1e-10);
+  for (const PolicyLogLikelihood log_pi : {PolicyLogLikelihood::sampler_steps, PolicyLogLikelihood::likelihood_ode}) {
+    o.log_pi = log_pi;
+    o.method = GradientMethod::autograd;
+    const torch::Tensor reference = gradient_of(*p.pi, *p.mu, p.states, p.noise, o);
+    o.method = GradientMethod::discrete_adjoint;
+    EXPECT_LT((gradient_of(*p.pi, *p.mu, p.states, p.noise, o) - reference).abs().max().item<double>(), 1e-10)
+        << to_string(log_pi);
+  }
+}
+
+// The sampler's map z -> a for one noise batch; each row depends on its own noise row only.
+torch::Tensor sampler_map(const GenerativePolicy& policy, const torch::Tensor& states, const torch::Tensor& noise,
+                          const PolicyGradientOptions& o) {
+  return sample_on_gradient_grid(*policy, states, noise, o);
+}
+
+// log N(z) - log|det da/dz| with da/dz by central differences of the whole sampler: the density of the
+// discrete sampler's output, computed without looking at its steps.
+torch::Tensor finite_difference_log_density(const GenerativePolicy& policy, const torch::Tensor& states,
+                                            const torch::Tensor& noise, const PolicyGradientOptions& o) {
+  const double eps = 1e-5;
+  std::vector<torch::Tensor> columns;  // d a / d z_j: [B, A]
+  for (int64_t j = 0; j < kActionDim; ++j) {
+    torch::Tensor up = noise.clone(), down = noise.clone();
+    up.select(1, j).add_(eps);
+    down.select(1, j).sub_(eps);
+    columns.push_back((sampler_map(policy, states, up, o) - sampler_map(policy, states, down, o)) / (2 * eps));
+  }
+  const torch::Tensor jacobian = torch::stack(columns, 2);  // [B, A(output), A(noise)]
+  return generative::standard_normal_log_prob(noise) - std::get<1>(torch::linalg_slogdet(jacobian));
+}
+
+TEST(GmpgSamplerLogDensity, IsTheExactDensityOfTheDiscreteSampler) {
+  for (const auto& [path, type] : std::vector<std::pair<std::string, std::string>>{
+           {"gvp", "velocity"}, {"icfm", "velocity"}, {"vpsde", "noise"}}) {
+    for (const generative::SolverKind solver : {generative::SolverKind::euler, generative::SolverKind::rk4}) {
+      Problem p = make_problem(path, type);
+      PolicyGradientOptions o = small_options();
+      o.solver = solver;
+      const SampledActions sampled = sample_with_log_prob(*p.pi, p.states, p.noise, o);
+      EXPECT_LT((sampled.actions - sample_on_gradient_grid(*p.pi, p.states, p.noise, o)).abs().max().item<double>(),
+                1e-14);
+      const torch::Tensor reference = finite_difference_log_density(p.pi, p.states, p.noise, o);
+      EXPECT_LT((sampled.log_prob - reference).abs().max().item<double>(), 1e-7)
+          << path << " " << generative::to_string(solver) << ": " << sampled.log_prob << reference;
+      // The batched Jacobian gives the same numbers.
+      o.divergence = generative::DivergenceMethod::exact_batched;
+      EXPECT_LT((sample_with_log_prob(*p.pi, p.states, p.noise, o).log_prob - sampled.log_prob).abs().max().item<double>(),
+                1e-12);
+    }
+  }
+}
+
+TEST(GmpgSamplerLogDensity, ConvergesToTheLikelihoodOdeAtFirstOrder) {
+  // Both are discretisations of the same continuous flow's density: the Euler sampler's exact density
+  // differs from the flow's by O(h), which a fine RK4 likelihood solve stands in for.
+  Problem p = make_problem("gvp");
+  torch::NoGradGuard no_grad;
+  auto gap = [&](int grid_points) {
+    PolicyGradientOptions o = small_options();
+    o.grid_points = grid_points;
+    const SampledActions sampled = sample_with_log_prob(*p.pi, p.states, p.noise, o);
+    generative::LikelihoodOptions lo;
+    lo.solver = generative::SolverKind::rk4;
+    lo.grid_points = 401;
+    const torch::Tensor ode = generative::log_likelihood(p.pi->path(), p.pi->model_function(), sampled.actions, p.states, lo);
+    return (sampled.log_prob - ode).abs().max().item<double>();
+  };
+  const double coarse = gap(11), fine = gap(101);
+  EXPECT_GT(coarse, 1e-4);
+  EXPECT_GT(coarse / fine, 6.0) << coarse << " " << fine;  // first order: 10x for a 10x finer grid
+  EXPECT_LT(fine, 0.05);
 }
 
 TEST(GmpgDiscreteAdjoint, StoresOnlyCheckpointedStates) {
@@ -194,8 +268,13 @@ void expect_matches_finite_differences(Problem& p, const PolicyGradientOptions& 
 
 TEST(GmpgPolicyGradient, MatchesCentralFiniteDifferences) {
   for (const std::string path : {"gvp", "icfm"}) {
-    Problem p = make_problem(path);
-    expect_matches_finite_differences(p, small_options());
+    for (const PolicyLogLikelihood log_pi : {PolicyLogLikelihood::sampler_steps, PolicyLogLikelihood::likelihood_ode}) {
+      SCOPED_TRACE(path + " " + to_string(log_pi));
+      Problem p = make_problem(path);
+      PolicyGradientOptions o = small_options();
+      o.log_pi = log_pi;
+      expect_matches_finite_differences(p, o);
+    }
   }
 }
 
@@ -204,6 +283,8 @@ TEST(GmpgPolicyGradient, KlTermIsZeroAtPiEqualsMuAndItsGradientMatchesFiniteDiff
   copy_policy_weights(*p.mu, *p.pi);
   PolicyGradientOptions o = small_options();
   o.beta = 0.0;  // L is the KL term alone
+  // Both likelihoods by the same ODE solve: at pi = mu they agree to the last bit.
+  o.log_pi = PolicyLogLikelihood::likelihood_ode;
   const PolicyGradientStats at_mu = gmpg_loss(*p.pi, *p.mu, quadratic_q, p.states, p.noise, o);
   EXPECT_EQ(at_mu.kl_bits, 0.0);
   EXPECT_EQ(at_mu.loss, 0.0);
@@ -288,6 +369,8 @@ TEST(GmpgPolicyGradient, BadInputIsRejected) {
   o.grid_points = 1;
   EXPECT_THROW(o.check(), std::invalid_argument);
   EXPECT_THROW(parse_gradient_method("adjoint"), std::invalid_argument);
+  EXPECT_THROW(parse_policy_log_likelihood("exact"), std::invalid_argument);
+  EXPECT_EQ(parse_policy_log_likelihood(to_string(PolicyLogLikelihood::likelihood_ode)), PolicyLogLikelihood::likelihood_ode);
 }
 
 }  // namespace
