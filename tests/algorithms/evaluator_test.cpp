@@ -71,7 +71,7 @@ TEST(Evaluator, ScoresAreNormalisedReturnsWithPopulationStd) {
   const Evaluator evaluator("hopper-medium-v2", small_config(4));
   ElementwisePolicy policy;
   const auto r = evaluator.run(policy, 3);
-  const auto& spec = envs::env_spec("hopper");
+  const auto spec = envs::env_spec("hopper");  // a copy: GCC 13 takes the reference for a dangling one
   double mean = 0;
   for (std::size_t i = 0; i < r.returns.size(); ++i) {
     EXPECT_DOUBLE_EQ(r.normalized_scores[i], envs::normalized_score(spec, r.returns[i]));

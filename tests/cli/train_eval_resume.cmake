@@ -2,6 +2,7 @@
 # GMPO (tiny budgets) into a run directory, `grl eval` scores the checkpoint alone, `grl resume`
 # of a finished run has nothing left to do.
 include(${CMAKE_CURRENT_LIST_DIR}/support/checks.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/support/tiny_budgets.cmake)
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 
@@ -10,9 +11,7 @@ expect_in("${collected}" "40 episodes")
 run_ok(info ${GRL} dataset info ${WORK}/hopper-random.hdf5)
 expect_in("${info}" "infos/qpos")
 
-set(tiny gmpo.critic.steps=6 gmpo.policy.steps=5 gmpo.critic.batch_size=64 gmpo.policy.batch_size=32
-         gmpo.policy.model.network.name=mlp gmpo.policy.model.network.hidden=[32,32] gmpo.policy.model.grid_points=4
-         evaluation.episodes=2 evaluation.max_episode_steps=30 trainer.log_every=2 trainer.checkpoint_every=3)
+set(tiny ${tiny_gmpo} evaluation.episodes=2 evaluation.max_episode_steps=30 trainer.log_every=2 trainer.checkpoint_every=3)
 run_ok(trained ${GRL} train --algo gmpo --preset ${SOURCE_DIR}/presets/gmpo/cpu-icfm.yaml --dataset ${WORK}/hopper-random.hdf5
        --seed 2 --name tiny --runs-dir ${WORK}/runs ${tiny})
 expect_in("${trained}" "finished: ${WORK}/runs/tiny")

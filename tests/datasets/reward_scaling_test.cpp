@@ -118,7 +118,7 @@ TEST(StateNormalization, MeanAndPopulationStdPlusEpsilonAndCheckpointRoundTrip) 
 }
 
 TEST(NormalizedScores, MeanAndStdOverSeeds) {
-  const auto& hopper = envs::env_spec("hopper");
+  const auto hopper = envs::env_spec("hopper");  // a copy: GCC 13 takes the reference for a dangling one
   const double range = 3234.3 - -20.272305;
   const auto summary = summarize_scores(hopper, std::vector<double>{1000, 2000, 3000});
   EXPECT_NEAR(summary.mean, 100 * (2000 + 20.272305) / range, 1e-9);

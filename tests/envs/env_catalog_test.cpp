@@ -37,7 +37,7 @@ TEST(EnvCatalog, DatasetIdsMapToEnvsAndFileNames) {
 }
 
 TEST(EnvCatalog, NormalizedScoreUsesD4rlReferences) {
-  const auto& hopper = env_spec("hopper");
+  const auto hopper = env_spec("hopper");  // a copy: GCC 13 takes the reference for a dangling one
   EXPECT_DOUBLE_EQ(normalized_score(hopper, -20.272305), 0.0);
   EXPECT_DOUBLE_EQ(normalized_score(hopper, 3234.3), 100.0);
   EXPECT_NEAR(normalized_score(env_spec("halfcheetah"), 5000), 100.0 * (5000 + 280.178953) / (12135.0 + 280.178953), 1e-12);
