@@ -4,8 +4,9 @@
 //
 //   grl_perf_generative_core [--threads N] [--device cpu|cuda] [--quick]
 //
-// Python reference on the same machine (issue 5): ~17 ms per action at batch 1, ~330 ms per weighted
-// training step at batch 4096.
+// The same measurements in Python PyTorch, to run beside this program on the same cores:
+// perf/reference/generative_core_reference.py (issue 5 quotes ~17 ms per action at batch 1 and ~330 ms
+// per weighted training step at batch 4096, measured on another machine).
 #include <torch/torch.h>
 
 #include <algorithm>
