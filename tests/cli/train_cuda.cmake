@@ -6,12 +6,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/support/tiny_budgets.cmake)
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 
-run_ok(info ${GRL} info)
-string(FIND "${info}" "cuda:0" has_cuda)
-if(has_cuda EQUAL -1)
-  message("grl-test-skipped: no CUDA device (grl info: CPU only)")
-  return()
-endif()
+skip_unless_info_has("cuda:0" "no CUDA device")
 
 run_ok(collected ${GRL} collect --env hopper --policy random --episodes 40 --seed 1 --out ${WORK}/hopper-random.hdf5)
 set(common evaluation.episodes=2 evaluation.max_episode_steps=30 trainer.log_every=2 trainer.checkpoint_every=3)

@@ -37,3 +37,14 @@ function(expect_not_in text unexpected)
     message(FATAL_ERROR "output has '${unexpected}':\n${text}")
   endif()
 endfunction()
+
+# skip_unless_info_has(<text> <why>): runs `grl info` into `info` and ends the calling test as skipped,
+# saying <why>, unless that output holds <text> (a macro, so that return() leaves the test script).
+macro(skip_unless_info_has text why)
+  run_ok(info ${GRL} info)
+  string(FIND "${info}" "${text}" _info_at)
+  if(_info_at EQUAL -1)
+    message("grl-test-skipped: ${why}:\n${info}")
+    return()
+  endif()
+endmacro()
