@@ -1,0 +1,8 @@
+set terminal svg size 900,520 dynamic enhanced font 'Sans,10'
+set output 'halfcheetah-medium-native-v0-curves.svg'
+set title 'halfcheetah-medium-native-v0: normalised score during training (mean and std over seeds)' noenhanced
+set xlabel 'policy step'
+set ylabel 'D4RL-normalised score'
+set key outside right
+set grid
+plot 'curve-halfcheetah-medium-native-v0-GMPG-GVP_beta_0.1.dat' using 1:($2-$3):($2+$3) with filledcurves fs transparent solid 0.2 noborder lc 1 notitle, 'curve-halfcheetah-medium-native-v0-GMPG-GVP_beta_0.1.dat' using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc 1 title 'GMPG-GVP beta 0.1'
