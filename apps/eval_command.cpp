@@ -2,6 +2,7 @@
 // Rebuilds the policy from the checkpoint alone (its stored config and weights), runs N episodes in
 // lockstep and prints each episode's return and length and the D4RL-normalised score mean +- std.
 // Overrides change the stored config for this evaluation only, e.g. gmpo.policy.model.grid_points=8.
+// --precision bf16 samples with bfloat16 weights (networks/inference_precision.h).
 #include <iomanip>
 #include <iostream>
 
@@ -19,6 +20,7 @@ struct EvalOptions {
   std::int64_t seed = -1;  // < 0: derived from the run's seed, as during training
   int threads = 0;         // 0: the run config's
   bool one_at_a_time = false;
+  std::string precision;   // empty: the run config's evaluation.precision
   std::vector<std::string> overrides;
 };
 
@@ -28,6 +30,7 @@ int run_eval(const EvalOptions& options, const GlobalOptions& global) {
   std::vector<std::string> overrides = options.overrides;
   overrides.push_back("evaluation.episodes=" + std::to_string(options.episodes));
   if (options.threads > 0) overrides.push_back("evaluation.threads=" + std::to_string(options.threads));
+  if (!options.precision.empty()) overrides.push_back("evaluation.precision=" + options.precision);
   config::apply_overrides(source, overrides);
   evaluation::RunConfig config = evaluation::parse_run_config(source);
   const std::uint64_t seed = options.seed >= 0 ? static_cast<std::uint64_t>(options.seed)
@@ -45,7 +48,7 @@ int run_eval(const EvalOptions& options, const GlobalOptions& global) {
   std::cout << "checkpoint " << options.checkpoint << ": " << run.config.algorithm << " on " << run.env.id << " (dataset "
             << run.config.dataset << ")\n";
   std::cout << r.returns.size() << " episodes, seed " << seed << (options.one_at_a_time ? ", one at a time" : ", lockstep")
-            << ", " << r.policy_calls << " policy calls, " << std::fixed << std::setprecision(1) << r.seconds << " s\n";
+            << ", " << eval_config.precision << ", " << r.policy_calls << " policy calls, " << std::fixed << std::setprecision(1) << r.seconds << " s\n";
   std::cout << "episode      return  length   score\n";
   for (std::size_t i = 0; i < r.returns.size(); ++i) {
     std::cout << std::setw(7) << i << std::setw(12) << std::setprecision(2) << r.returns[i] << std::setw(8) << r.lengths[i]
@@ -68,6 +71,10 @@ std::function<int()> add_eval(CLI::App& parent, GlobalOptions& global) {
       ->check(CLI::NonNegativeNumber);
   eval->add_option("--env-threads", options->threads, "threads stepping the envs (default: the run config's)")
       ->check(CLI::PositiveNumber);
+  eval->add_option("--precision", options->precision,
+                   "fp32 or bf16: arithmetic of the residual net's Euler sampling (bf16 needs AVX512-BF16; default: "
+                   "the run config's evaluation.precision)")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
   eval->add_flag("--one-at-a-time", options->one_at_a_time, "run the episodes one after another (reference, slow)");
   eval->add_option("overrides", options->overrides, "key.path=value changes of the stored config, e.g. gmpo.policy.model.grid_points=8");
   return [options, &global] { return run_eval(*options, global); };

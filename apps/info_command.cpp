@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "algorithms/networks/inference_precision.h"
 #include "apps/command.h"
 #include "common/blas_kernels.h"
 #include "grl_version.h"
@@ -100,6 +101,8 @@ int run_info(const GlobalOptions& global) {
   const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
   std::cout << "OpenMP wait    " << (wait_policy ? wait_policy : "unset (libgomp's default: spin, then sleep)")
             << " (OMP_WAIT_POLICY; grl sets PASSIVE for --threads > 1)\n";
+  std::cout << "bf16 kernels   " << (networks::bf16_kernels_available() ? "yes" : "no")
+            << " (AVX512-BF16; grl eval --precision bf16)\n";
   std::cout << "devices        cpu";
   const int cuda = cuda_device_count();
   for (int i = 0; i < cuda; ++i) std::cout << ", cuda:" << i;

@@ -4,6 +4,7 @@
 // versus one episode at a time (one call per action).
 //
 //   build/perf/grl_perf_evaluation [--episodes 10] [--path gvp] [--env-threads 1] [--threads 1] [--skip-reference]
+//                                  [--precision fp32|bf16]
 //
 // For comparison: the Python reference, one action at a time, needs about 3 minutes for this.
 #include <torch/torch.h>
@@ -24,12 +25,14 @@ int main(int argc, char** argv) {
   int threads = 1;
   std::string path = "gvp";
   bool reference = true;
+  std::string precision = "fp32";
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--skip-reference")) reference = false;
     else if (i + 1 < argc && !std::strcmp(argv[i], "--episodes")) episodes = std::stoi(argv[++i]);
     else if (i + 1 < argc && !std::strcmp(argv[i], "--env-threads")) env_threads = std::stoi(argv[++i]);
     else if (i + 1 < argc && !std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[++i]);
     else if (i + 1 < argc && !std::strcmp(argv[i], "--path")) path = argv[++i];
+    else if (i + 1 < argc && !std::strcmp(argv[i], "--precision")) precision = argv[++i];
   }
   if (grl::prefer_passive_openmp_waiting(threads)) grl::restart_for_environment(argv);
   grl::set_compute_threads(threads);
@@ -49,10 +52,11 @@ int main(int argc, char** argv) {
   grl::evaluation::EvaluationConfig eval;
   eval.episodes = episodes;
   eval.threads = env_threads;
+  eval.precision = precision;
   const grl::evaluation::Evaluator evaluator("halfcheetah", eval);
   std::printf("evaluation: %d episodes x 1000 steps of halfcheetah, GMPO %s policy, 32-point Euler, "
-              "%d LibTorch thread(s), %d env thread(s)\n",
-              episodes, path.c_str(), torch::get_num_threads(), env_threads);
+              "%d LibTorch thread(s), %d env thread(s), %s\n",
+              episodes, path.c_str(), torch::get_num_threads(), env_threads, precision.c_str());
   const auto lockstep = evaluator.run(*policy, 1);
   std::printf("lockstep        %8.2f s  %6lld policy calls  %8lld env steps  %7.2f ms/call  (%.1fx faster than 180 s)\n",
               lockstep.seconds, static_cast<long long>(lockstep.policy_calls), static_cast<long long>(lockstep.env_steps),

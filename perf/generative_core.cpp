@@ -19,6 +19,7 @@
 
 #include "algorithms/generative_policy.h"
 #include "algorithms/networks/few_row_kernels.h"
+#include "algorithms/networks/inference_precision.h"
 #include "algorithms/networks/residual_net.h"
 #include "common/runtime.h"
 
@@ -97,16 +98,23 @@ int main(int argc, char** argv) {
   std::printf("%-44s %12s %14s %14s\n", "inference (act, fresh noise, no clipping)", "ms/call", "ms/action", "actions/s");
   for (const int64_t batch : {1, 10, 256}) {
     const torch::Tensor states = torch::randn({batch, S}, device);
-    for (int variant = 0; variant < 2; ++variant) {
-      grl::GenerativePolicy& p = variant == 0 ? policy : plain;
+    // Variant 2: the fast path at bf16 (bfloat16 weights, AVX512-BF16), where this CPU has it.
+    const bool bf16 = device.is_cpu() && grl::networks::bf16_kernels_available();
+    for (int variant = 0; variant < (bf16 ? 3 : 2); ++variant) {
+      grl::GenerativePolicy& p = variant == 1 ? plain : policy;
+      const auto precision =
+          variant == 2 ? grl::networks::InferencePrecision::bf16 : grl::networks::InferencePrecision::fp32;
       const Timing t = measure(
           [&] {
             c10::InferenceMode inference;
+            const grl::networks::ScopedInferencePrecision scope(precision);
             p->act(states);
           },
           3, 5, seconds, device);
-      std::printf("  batch %-4lld %-32s %12.3f %14.4f %14.0f\n", static_cast<long long>(batch),
-                  variant == 0 ? "fast path (prepared network)" : "plain path (core sampler)", t.median_ms,
+      const char* name = variant == 0   ? "fast path (prepared network)"
+                         : variant == 1 ? "plain path (core sampler)"
+                                        : "fast path, bf16 (AVX512-BF16)";
+      std::printf("  batch %-4lld %-32s %12.3f %14.4f %14.0f\n", static_cast<long long>(batch), name, t.median_ms,
                   t.median_ms / batch, 1000.0 * batch / t.median_ms);
     }
   }

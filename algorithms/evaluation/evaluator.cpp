@@ -7,6 +7,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "algorithms/networks/inference_precision.h"
 #include "common/config.h"
 #include "common/runtime.h"
 #include "common/seeding.h"
@@ -22,6 +23,10 @@ void EvaluationConfig::visit(V& v) {
   v.field("threads", threads, "threads stepping the envs (including the caller)", config::at_least(1));
   v.field("max_episode_steps", max_episode_steps, "time limit of each episode", config::at_least(1));
   v.field("device", device, "device of the policy's observations (empty: cpu)");
+  v.field("precision", precision,
+          "arithmetic of the residual net's Euler sampling: fp32, or bf16 (bfloat16 weights and inputs, float32 sums; "
+          "needs AVX512-BF16)",
+          config::one_of({"fp32", "bf16"}));
 }
 template void EvaluationConfig::visit(config::Reader&);
 template void EvaluationConfig::visit(config::Writer&);
@@ -84,6 +89,7 @@ constexpr std::uint64_t kPolicyNoiseStream = 0x706f6c6963796e73ULL;  // "policyn
 Evaluator::Evaluator(const std::string& env_id, EvaluationConfig config)
     : env_id_(env_id), spec_(spec_of(env_id)), config_(std::move(config)) {
   if (config_.episodes < 1) throw std::invalid_argument("evaluator: episodes must be >= 1");
+  networks::parse_inference_precision(config_.precision);  // a bad name fails here, not after training
   spec_.max_episode_steps = config_.max_episode_steps;
 }
 
@@ -115,6 +121,7 @@ void Evaluator::summarize(EvaluationResult& r) const {
 
 EvaluationResult Evaluator::run(training::Policy& policy, std::uint64_t seed) const {
   const double start = now_seconds();
+  const networks::ScopedInferencePrecision precision(networks::parse_inference_precision(config_.precision));
   const SeededTorchGenerator noise(device(), derive_seed(seed, kPolicyNoiseStream));
   envs::VecEnvOptions options;
   options.num_envs = config_.episodes;
@@ -163,6 +170,7 @@ EvaluationResult Evaluator::run(training::Policy& policy, std::uint64_t seed) co
 
 EvaluationResult Evaluator::run_one_at_a_time(training::Policy& policy, std::uint64_t seed) const {
   const double start = now_seconds();
+  const networks::ScopedInferencePrecision precision(networks::parse_inference_precision(config_.precision));
   envs::EnvOptions options;
   options.max_episode_steps = config_.max_episode_steps;
   const torch::Device device = this->device();

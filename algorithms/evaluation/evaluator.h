@@ -29,6 +29,8 @@ struct EvaluationConfig {
   int threads = 1;              // threads stepping the envs (including the caller)
   int max_episode_steps = 1000; // time limit of each episode
   std::string device = "";      // where observations go before the policy sees them ("" = cpu)
+  std::string precision = "fp32";  // fp32 | bf16: the arithmetic of prepared generative networks
+                                   // (networks/inference_precision.h); bf16 needs AVX512-BF16
 
   template <class V>
   void visit(V& v);

@@ -4,7 +4,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "algorithms/networks/bf16_kernels.h"
 #include "algorithms/networks/few_row_kernels.h"
+#include "algorithms/networks/inference_precision.h"
 #include "common/tensor_shape.h"
 
 namespace grl::networks {
@@ -139,6 +141,62 @@ torch::Tensor TemporalSpatialResidualNetImpl::forward(const torch::Tensor& t, co
   return last->forward(torch::cat({u, d.front()}, 1));
 }
 
+struct TemporalSpatialResidualNetImpl::Bf16Weights {
+  struct Block {
+    bf16::PackedMatrix dense1, dense2, skip;  // skip: empty (out == 0) when the block has none
+  };
+  std::vector<Block> blocks;  // in blocks() order
+  bf16::PackedMatrix last;
+  std::vector<torch::Tensor> sources;  // the float weights packed, in the order bf16_sources lists them
+  std::vector<int64_t> versions;       // their version counters when packed
+};
+
+namespace {
+
+// The weights the bf16 kernels read: every block's dense1, dense2 (and skip), then the last layer.
+std::vector<torch::Tensor> bf16_sources(const TemporalSpatialResidualNetImpl& net) {
+  std::vector<torch::Tensor> sources;
+  for (auto& block : net.blocks()) {
+    sources.push_back(block->dense1->weight);
+    sources.push_back(block->dense2->weight);
+    if (block->skip) sources.push_back(block->skip->weight);
+  }
+  sources.push_back(net.last->weight);
+  return sources;
+}
+
+bf16::PackedMatrix pack_linear(const torch::nn::Linear& layer) {
+  const torch::Tensor w = layer->weight.contiguous();
+  return bf16::pack(w.data_ptr<float>(), w.size(0), w.size(1));
+}
+
+}  // namespace
+
+std::shared_ptr<const TemporalSpatialResidualNetImpl::Bf16Weights> TemporalSpatialResidualNetImpl::bf16_weights() {
+  const std::vector<torch::Tensor> sources = bf16_sources(*this);
+  auto still_current = [&](const Bf16Weights& packed) {
+    if (packed.sources.size() != sources.size()) return false;
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      if (!sources[i].is_same(packed.sources[i]) || sources[i]._version() != packed.versions[i]) return false;
+    }
+    return true;
+  };
+  if (bf16_weights_ && still_current(*bf16_weights_)) return bf16_weights_;
+  auto packed = std::make_shared<Bf16Weights>();
+  for (auto& block : blocks()) {
+    Bf16Weights::Block b;
+    b.dense1 = pack_linear(block->dense1);
+    b.dense2 = pack_linear(block->dense2);
+    if (block->skip) b.skip = pack_linear(block->skip);
+    packed->blocks.push_back(std::move(b));
+  }
+  packed->last = pack_linear(last);
+  packed->sources = sources;
+  for (const auto& t : sources) packed->versions.push_back(static_cast<int64_t>(t._version()));
+  bf16_weights_ = packed;
+  return bf16_weights_;
+}
+
 namespace {
 
 // Above this many floats the per-block projections are computed one grid point at a time (still one
@@ -166,6 +224,15 @@ class PreparedResidualNet : public PreparedNetwork {
     const int64_t rows = silu_e_.size(0) * silu_e_.size(1);
     const torch::Tensor flat = silu_e_.reshape({-1, silu_e_.size(2)}).contiguous();
     few_rows_ = few_rows_supported();
+    if (current_inference_precision() == InferencePrecision::bf16) {
+      if (!few_rows_) {
+        throw std::invalid_argument(
+            "inference precision bf16: the residual net's bf16 kernels need its float32 weights on the CPU (this "
+            "network's are " + std::string(c10::toString(silu_e_.scalar_type())) + " on " + silu_e_.device().str() +
+            "): use fp32");
+      }
+      bf16_ = net_->bf16_weights();
+    }
     if (few_rows_ && rows <= kFewRowsProjectionMax && rows * total <= kMaxPrecomputedFloats) {
       // One state's 31 grid points: each block's projection goes straight into its columns of all_;
       // sgemm would spend most of its time packing (and cat copying) the weights.
@@ -205,7 +272,9 @@ class PreparedResidualNet : public PreparedNetwork {
     }
     const torch::Tensor projections =
         all_.defined() ? all_[index] : torch::addmm(stacked_bias_, silu_e_[index], stacked_weight_t_);
-    if (few_rows_ && x.size(0) <= kFewRowsMax && x.scalar_type() == torch::kFloat32 &&
+    // bf16 has only the row kernels (they beat float32 sgemm at any row count); float32 takes them up to
+    // kFewRowsMax rows.
+    if ((bf16_ || (few_rows_ && x.size(0) <= kFewRowsMax)) && x.scalar_type() == torch::kFloat32 &&
         x.device().is_cpu()) {
       return few_rows_forward(projections, x);
     }
@@ -252,21 +321,31 @@ class PreparedResidualNet : public PreparedNetwork {
     int64_t stride;
   };
 
+  // One layer on raw rows: the bf16 kernel when this network was prepared at bf16, else float32.
+  void dense(const torch::nn::Linear& layer, const bf16::PackedMatrix* packed, const float* x, int64_t x_stride,
+             int64_t rows, float* y, int64_t y_stride, bool accumulate) {
+    if (packed != nullptr) {
+      bf16::dense(*packed, layer->bias.data_ptr<float>(), x, x_stride, rows, y, y_stride, accumulate);
+      return;
+    }
+    few_row::dense(layer->weight.data_ptr<float>(), layer->bias.data_ptr<float>(), layer->weight.size(0),
+                   layer->weight.size(1), x, x_stride, rows, y, y_stride, accumulate);
+  }
+
   // One residual block on raw rows: the same arithmetic as ResidualBlockImpl::forward_projected.
-  void block_rows(ResidualBlockImpl& block, const Slice& x, const float* projection, int64_t projection_stride,
-                  int64_t rows, const Slice& y) {
-    const int64_t in = block.input_dim(), out = block.output_dim();
+  // `index`: the block's place in blocks_.
+  void block_rows(ResidualBlockImpl& block, std::size_t index, const Slice& x, const float* projection,
+                  int64_t projection_stride, int64_t rows, const Slice& y) {
+    const TemporalSpatialResidualNetImpl::Bf16Weights::Block* packed = bf16_ ? &bf16_->blocks[index] : nullptr;
+    const int64_t out = block.output_dim();
     float* h = scratch_;
-    few_row::dense(block.dense1->weight.data_ptr<float>(), block.dense1->bias.data_ptr<float>(), out, in, x.data,
-                   x.stride, rows, h, out, false);
+    dense(block.dense1, packed ? &packed->dense1 : nullptr, x.data, x.stride, rows, h, out, false);
     few_row::silu(h, rows, out, out);
     few_row::add(h, out, projection, projection_stride, rows, out);
-    few_row::dense(block.dense2->weight.data_ptr<float>(), block.dense2->bias.data_ptr<float>(), out, out, h, out,
-                   rows, y.data, y.stride, false);
+    dense(block.dense2, packed ? &packed->dense2 : nullptr, h, out, rows, y.data, y.stride, false);
     few_row::silu(y.data, rows, out, y.stride);
     if (block.skip) {
-      few_row::dense(block.skip->weight.data_ptr<float>(), block.skip->bias.data_ptr<float>(), out, in, x.data,
-                     x.stride, rows, y.data, y.stride, true);
+      dense(block.skip, packed ? &packed->skip : nullptr, x.data, x.stride, rows, y.data, y.stride, true);
     } else {
       few_row::add(y.data, y.stride, x.data, x.stride, rows, out);
     }
@@ -314,7 +393,7 @@ class PreparedResidualNet : public PreparedNetwork {
     std::size_t b = 0;
     int64_t offset = 0;
     auto run = [&](ResidualBlockImpl& block, const Slice& input, const Slice& output) {
-      block_rows(block, input, projection + offset, projection_stride, rows, output);
+      block_rows(block, b, input, projection + offset, projection_stride, rows, output);
       offset += widths_[b++];
     };
     Slice input{x.data_ptr<float>(), x.size(1)};
@@ -326,9 +405,8 @@ class PreparedResidualNet : public PreparedNetwork {
     for (int64_t j = 0; j + 1 < levels; ++j) run(*net_->up[j], u_slice(j), u_slice(j + 1));
 
     torch::Tensor out = torch::empty({rows, net_->action_dim()}, x.options());
-    few_row::dense(net_->last->weight.data_ptr<float>(), net_->last->bias.data_ptr<float>(), net_->action_dim(),
-                   joined_width[levels - 1], joined_[levels - 1], joined_width[levels - 1], rows,
-                   out.data_ptr<float>(), net_->action_dim(), false);
+    dense(net_->last, bf16_ ? &bf16_->last : nullptr, joined_[levels - 1], joined_width[levels - 1], rows,
+          out.data_ptr<float>(), net_->action_dim(), false);
     return out;
   }
 
@@ -338,6 +416,7 @@ class PreparedResidualNet : public PreparedNetwork {
   std::vector<int64_t> widths_;
   torch::Tensor silu_e_, stacked_weight_t_, stacked_bias_, all_;
   bool few_rows_ = false;
+  std::shared_ptr<const TemporalSpatialResidualNetImpl::Bf16Weights> bf16_;  // set when prepared at bf16
   torch::Tensor workspace_;  // holds joined_ and scratch_ for workspace_rows_ rows
   int64_t workspace_rows_ = 0;
   std::vector<float*> joined_;

@@ -90,6 +90,14 @@ class TemporalSpatialResidualNetImpl : public GenerativeNetworkImpl {
 
   // All blocks in evaluation order: down..., middle, up...
   std::vector<ResidualBlock> blocks() const;
+
+  // The x-dependent weights packed for the bf16 kernels (InferencePrecision::bf16), made on first use
+  // and again whenever a weight has changed (new storage or an in-place update since).
+  struct Bf16Weights;
+  std::shared_ptr<const Bf16Weights> bf16_weights();
+
+ private:
+  std::shared_ptr<const Bf16Weights> bf16_weights_;
 };
 TORCH_MODULE(TemporalSpatialResidualNet);
 

@@ -30,6 +30,8 @@ expect_error("the file is for 'gmpo' but --algo asks for 'other'"
              ${GRL} train --algo other --preset ${preset} --dataset hopper-medium-v2 --runs-dir ${WORK}/runs)
 expect_error("'vp' is not one of {vpsde, gvp, linear, icfm, otcfm}"
              ${GRL} train --algo gmpo --preset ${preset} --dataset hopper-medium-v2 --runs-dir ${WORK}/runs gmpo.policy.model.path=vp)
+expect_error("'fp16' is not one of {fp32, bf16}"
+             ${GRL} train --algo gmpo --preset ${preset} --dataset hopper-medium-v2 --runs-dir ${WORK}/runs evaluation.precision=fp16)
 # A dataset that does not exist is named, and no run directory is left behind.
 expect_error("${WORK}/none.hdf5"
              ${GRL} train --algo gmpo --preset ${preset} --dataset ${WORK}/none.hdf5 --runs-dir ${WORK}/runs --name r)
