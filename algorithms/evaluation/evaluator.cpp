@@ -89,7 +89,10 @@ constexpr std::uint64_t kPolicyNoiseStream = 0x706f6c6963796e73ULL;  // "policyn
 Evaluator::Evaluator(const std::string& env_id, EvaluationConfig config)
     : env_id_(env_id), spec_(spec_of(env_id)), config_(std::move(config)) {
   if (config_.episodes < 1) throw std::invalid_argument("evaluator: episodes must be >= 1");
-  networks::parse_inference_precision(config_.precision);  // a bad name fails here, not after training
+  // A bad name, or bf16 on a CPU without it, fails here rather than at the first evaluation after training.
+  if (networks::parse_inference_precision(config_.precision) == networks::InferencePrecision::bf16) {
+    const networks::ScopedInferencePrecision check(networks::InferencePrecision::bf16);
+  }
   spec_.max_episode_steps = config_.max_episode_steps;
 }
 
