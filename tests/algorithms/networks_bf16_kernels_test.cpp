@@ -89,7 +89,8 @@ TEST(Bf16Kernels, DenseEqualsDoubleSumOfRoundedOperandsForEveryPassShape) {
 
 TEST(Bf16Kernels, OddInputsAccumulationAndMissingBias) {
   if (!bf16_kernels_available()) GTEST_SKIP() << "this CPU has no AVX512-BF16";
-  for (int64_t in : {1, 3, 6, 7}) expect_dense_matches_bf16_reference({517, in, 5}, false, true);
+  // Inputs past the last 32: 1-7, 16 (one masked half), 17 and 31 (both halves).
+  for (int64_t in : {1, 3, 6, 7, 48, 49, 63}) expect_dense_matches_bf16_reference({517, in, 5}, false, true);
   expect_dense_matches_bf16_reference({64, 6, 3}, true, true);
   expect_dense_matches_bf16_reference({64, 40, 9}, true, false);
   expect_dense_matches_bf16_reference({3, 1024, 16}, false, false);
