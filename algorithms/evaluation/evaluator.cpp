@@ -90,9 +90,7 @@ Evaluator::Evaluator(const std::string& env_id, EvaluationConfig config)
     : env_id_(env_id), spec_(spec_of(env_id)), config_(std::move(config)) {
   if (config_.episodes < 1) throw std::invalid_argument("evaluator: episodes must be >= 1");
   // A bad name, or bf16 on a CPU without it, fails here rather than at the first evaluation after training.
-  if (networks::parse_inference_precision(config_.precision) == networks::InferencePrecision::bf16) {
-    const networks::ScopedInferencePrecision check(networks::InferencePrecision::bf16);
-  }
+  networks::require_inference_precision(networks::parse_inference_precision(config_.precision));
   spec_.max_episode_steps = config_.max_episode_steps;
 }
 

@@ -30,12 +30,16 @@ bool bf16_kernels_available() {
 #endif
 }
 
-ScopedInferencePrecision::ScopedInferencePrecision(InferencePrecision precision) : previous_(current_precision) {
+void require_inference_precision(InferencePrecision precision) {
   if (precision == InferencePrecision::bf16 && !bf16_kernels_available()) {
     throw std::runtime_error(
         "inference precision bf16 needs a CPU with AVX512-BF16 (`grl info` lists the CPU's flags); this one has "
         "none: use fp32");
   }
+}
+
+ScopedInferencePrecision::ScopedInferencePrecision(InferencePrecision precision) : previous_(current_precision) {
+  require_inference_precision(precision);
   current_precision = precision;
 }
 

@@ -26,6 +26,9 @@ InferencePrecision current_inference_precision();
 // True when this CPU has AVX512-BF16 (and AVX512F/BW), which the bf16 kernels need.
 bool bf16_kernels_available();
 
+// Throws std::runtime_error when this CPU cannot run `precision` (bf16 without AVX512-BF16), saying so.
+void require_inference_precision(InferencePrecision precision);
+
 // Sets this thread's precision until the end of the scope. Asking for bf16 on a CPU without AVX512-BF16
 // throws std::runtime_error saying so: silently running float32 would misreport what was measured.
 class ScopedInferencePrecision {
