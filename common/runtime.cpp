@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "common/config.h"
+#include "common/memory_reuse.h"
 
 namespace grl {
 
@@ -76,7 +77,10 @@ void restart_for_environment(char** argv) {
                "other machines', and with spinning OpenMP workers\n";
 }
 
-void apply_runtime(const RuntimeSettings& settings) { set_compute_threads(settings.threads); }
+void apply_runtime(const RuntimeSettings& settings) {
+  keep_freed_memory_for_reuse();
+  set_compute_threads(settings.threads);
+}
 
 std::string resolve_device(const std::string& device) {
   if (device == "cpu") return "cpu";

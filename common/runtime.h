@@ -16,7 +16,8 @@ struct RuntimeSettings {
   void visit(V& v);
 };
 
-// Sets LibTorch's and OpenBLAS's thread counts; call once at start-up, before any parallel work.
+// Sets LibTorch's and OpenBLAS's thread counts and keeps freed memory for reuse (common/memory_reuse.h);
+// call once at start-up, before any parallel work.
 void apply_runtime(const RuntimeSettings& settings);
 void set_compute_threads(int threads);
 

@@ -15,6 +15,7 @@
 
 #include "algorithms/evaluation/evaluator.h"
 #include "algorithms/gmpo/gmpo.h"
+#include "common/memory_reuse.h"
 #include "common/runtime.h"
 #include "envs/env_catalog.h"
 
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
   }
   if (grl::prefer_passive_openmp_waiting(threads)) grl::restart_for_environment(argv);
   grl::set_compute_threads(threads);
+  grl::keep_freed_memory_for_reuse();
   torch::manual_seed(0);
   grl::training::AlgorithmContext context;
   context.env = grl::envs::env_spec("halfcheetah");

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "algorithms/gmpo/gmpo.h"
+#include "common/memory_reuse.h"
 #include "common/runtime.h"
 #include "envs/env_catalog.h"
 
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
   }
   if (grl::prefer_passive_openmp_waiting(threads)) grl::restart_for_environment(argv);
   grl::set_compute_threads(threads);
+  grl::keep_freed_memory_for_reuse();
   torch::manual_seed(0);
   const grl::envs::EnvSpec spec = grl::envs::env_spec("hopper");
   const int64_t n = 100000;
