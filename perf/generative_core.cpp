@@ -2,11 +2,11 @@
 // action latency and throughput on the 32-point Euler grid, one flow-matching training step, and the
 // floor set by streaming the weights from memory once per solver step.
 //
-//   grl_perf_generative_core [--threads N] [--device cpu|cuda] [--quick]
+//   grl_perf_generative_core [--threads N] [--device cpu|cuda] [--quick] [--only act|training|floor]
 //
 // The same measurements in Python PyTorch, to run beside this program on the same cores:
-// perf/reference/generative_core_reference.py (issue 5 quotes ~17 ms per action at batch 1 and ~330 ms
-// per weighted training step at batch 4096, measured on another machine).
+// perf/reference/generative_core_reference.py (on Debian 12: apt-get install python3-torch, then run it
+// with /usr/bin/python3; results/same-machine-debian/ has both on our 2-core machine).
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -21,6 +21,7 @@
 #include "algorithms/networks/few_row_kernels.h"
 #include "algorithms/networks/inference_precision.h"
 #include "algorithms/networks/residual_net.h"
+#include "common/memory_reuse.h"
 #include "common/runtime.h"
 
 namespace {
@@ -58,20 +59,27 @@ int main(int argc, char** argv) {
   int threads = 1;
   std::string device_name = "cpu";
   bool quick = false;
+  std::string only;  // one section: act, training or floor; empty: all
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) {
       threads = std::atoi(argv[++i]);
     } else if (!std::strcmp(argv[i], "--device") && i + 1 < argc) {
       device_name = argv[++i];
+    } else if (!std::strcmp(argv[i], "--only") && i + 1 < argc &&
+               (!std::strcmp(argv[i + 1], "act") || !std::strcmp(argv[i + 1], "training") ||
+                !std::strcmp(argv[i + 1], "floor"))) {
+      only = argv[++i];
     } else if (!std::strcmp(argv[i], "--quick")) {
       quick = true;
     } else {
-      std::fprintf(stderr, "usage: %s [--threads N] [--device cpu|cuda] [--quick]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--threads N] [--device cpu|cuda] [--quick] [--only act|training|floor]\n",
+                   argv[0]);
       return 2;
     }
   }
   if (grl::prefer_passive_openmp_waiting(threads)) grl::restart_for_environment(argv);
   grl::set_compute_threads(threads);
+  grl::keep_freed_memory_for_reuse();
   const torch::Device device(device_name);
   const double seconds = quick ? 0.3 : 2.0;
   torch::manual_seed(0);
@@ -87,6 +95,7 @@ int main(int argc, char** argv) {
   plain->to(device);
   const int64_t parameters = grl::networks::parameter_count(*policy->network);
   const int steps = config.grid_points - 1;
+  const auto wanted = [&](const char* section) { return only.empty() || only == section; };
 
   std::printf("generative_core: S=%lld A=%lld, %s (%lld parameters), %s/%s, %d-point Euler grid (%d steps)\n",
               static_cast<long long>(S), static_cast<long long>(A), config.network.name.c_str(),
@@ -94,126 +103,134 @@ int main(int argc, char** argv) {
               steps);
   std::printf("threads=%d device=%s LibTorch %s\n\n", torch::get_num_threads(), device.str().c_str(), TORCH_VERSION);
 
-  // ---- Inference: act(states) under InferenceMode.
-  std::printf("%-44s %12s %14s %14s\n", "inference (act, fresh noise, no clipping)", "ms/call", "ms/action", "actions/s");
-  for (const int64_t batch : {1, 10, 256}) {
-    const torch::Tensor states = torch::randn({batch, S}, device);
-    // Variant 2: the fast path at bf16 (bfloat16 weights, AVX512-BF16), where this CPU has it.
-    const bool bf16 = device.is_cpu() && grl::networks::bf16_kernels_available();
-    for (int variant = 0; variant < (bf16 ? 3 : 2); ++variant) {
-      grl::GenerativePolicy& p = variant == 1 ? plain : policy;
-      const auto precision =
-          variant == 2 ? grl::networks::InferencePrecision::bf16 : grl::networks::InferencePrecision::fp32;
+  if (wanted("act")) {
+    // ---- Inference: act(states) under InferenceMode.
+    std::printf("%-44s %12s %14s %14s\n", "inference (act, fresh noise, no clipping)", "ms/call", "ms/action",
+                "actions/s");
+    for (const int64_t batch : {1, 10, 256}) {
+      const torch::Tensor states = torch::randn({batch, S}, device);
+      // Variant 2: the fast path at bf16 (bfloat16 weights, AVX512-BF16), where this CPU has it.
+      const bool bf16 = device.is_cpu() && grl::networks::bf16_kernels_available();
+      for (int variant = 0; variant < (bf16 ? 3 : 2); ++variant) {
+        grl::GenerativePolicy& p = variant == 1 ? plain : policy;
+        const auto precision =
+            variant == 2 ? grl::networks::InferencePrecision::bf16 : grl::networks::InferencePrecision::fp32;
+        const Timing t = measure(
+            [&] {
+              c10::InferenceMode inference;
+              const grl::networks::ScopedInferencePrecision scope(precision);
+              p->act(states);
+            },
+            3, 5, seconds, device);
+        const char* name = variant == 0   ? "fast path (prepared network)"
+                           : variant == 1 ? "plain path (core sampler)"
+                                          : "fast path, bf16 (AVX512-BF16)";
+        std::printf("  batch %-4lld %-32s %12.3f %14.4f %14.0f\n", static_cast<long long>(batch), name, t.median_ms,
+                    t.median_ms / batch, 1000.0 * batch / t.median_ms);
+      }
+    }
+    {
+      // Where a batch-1 fast-path call spends its time: binding the grid and the state, then the steps.
+      // A whole call costs more than the sum: the step loop alone keeps the 5.5 MB of weights in L3,
+      // while prepare's other work (and anything else the process does) evicts part of them.
+      c10::InferenceMode inference;
+      const torch::Tensor states = torch::randn({1, S}, device);
+      const torch::Tensor times = torch::linspace(0, 1, config.grid_points, device).narrow(0, 0, steps);
+      const torch::Tensor x = torch::randn({1, A}, device);
+      std::unique_ptr<grl::networks::PreparedNetwork> prepared;
+      const Timing bind =
+          measure([&] { prepared = policy->network->prepare(times, states); }, 3, 20, seconds / 2, device);
+      const Timing step = measure([&] { (*prepared)(steps / 2, x); }, 10, 200, seconds / 2, device);
+      const Timing all_steps = measure(
+          [&] {
+            for (int i = 0; i < steps; ++i) (*prepared)(i, x);
+          },
+          3, 10, seconds / 2, device);
+      std::printf("  batch 1    fast path: prepare %.3f ms, one step %.1f us, %d steps in a row %.3f ms\n",
+                  bind.median_ms, 1000 * step.median_ms, steps, all_steps.median_ms);
+    }
+  }
+
+  if (wanted("training")) {
+    // ---- Training: one weighted flow-matching step (GMPO's loss shape), forward + backward + Adam.
+    std::printf("\n%-44s %12s\n", "training step (flow matching, weighted)", "ms/step");
+    torch::optim::Adam adam(policy->parameters(), torch::optim::AdamOptions(1e-4));
+    for (const int64_t batch : {256, 4096}) {
+      const torch::Tensor states = torch::randn({batch, S}, device), actions = torch::randn({batch, A}, device);
+      const torch::Tensor weights = torch::rand({batch}, device);
+      const Timing t = measure(
+          [&] {
+            adam.zero_grad();
+            torch::Tensor loss = (weights * policy->loss_per_sample(actions, states)).mean();
+            loss.backward();
+            adam.step();
+          },
+          2, 3, seconds, device);
+      std::printf("  batch %-36lld %12.2f\n", static_cast<long long>(batch), t.median_ms);
+    }
+  }
+
+  if (wanted("floor")) {
+    // ---- The floor: every x-dependent weight has to be read once per step. One matrix-vector product
+    // over the same number of floats measures the memory/cache bandwidth limit (5.5 MB does not fit this
+    // machine's 512 KB L2, so it streams from L3); the per-layer lines show what one layer after another
+    // costs through torch::mm and through the fast path's kernels.
+    std::printf("\n%-44s %12s %14s %14s\n", "floor (batch 1, per action)", "us/step", "ms/action", "GB/s");
+    int64_t x_dependent = 0;
+    std::vector<torch::Tensor> layer_weights;
+    {
+      auto net = std::dynamic_pointer_cast<grl::networks::TemporalSpatialResidualNetImpl>(policy->network.ptr());
+      for (auto& block : net->blocks()) {
+        for (auto* layer : {&block->dense1, &block->dense2, &block->skip}) {
+          if (!*layer) continue;
+          layer_weights.push_back((*layer)->weight.detach());
+          x_dependent += (*layer)->weight.numel() + (*layer)->bias.numel();
+        }
+      }
+      layer_weights.push_back(net->last->weight.detach());
+      x_dependent += net->last->weight.numel() + net->last->bias.numel();
+    }
+    for (const int64_t floats : {parameters, x_dependent}) {
+      const int64_t cols = 1024, rows = (floats + cols - 1) / cols;
+      const torch::Tensor matrix = torch::randn({rows, cols}, device), vector = torch::randn({cols}, device);
       const Timing t = measure(
           [&] {
             c10::InferenceMode inference;
-            const grl::networks::ScopedInferencePrecision scope(precision);
-            p->act(states);
+            torch::mv(matrix, vector);
           },
-          3, 5, seconds, device);
-      const char* name = variant == 0   ? "fast path (prepared network)"
-                         : variant == 1 ? "plain path (core sampler)"
-                                        : "fast path, bf16 (AVX512-BF16)";
-      std::printf("  batch %-4lld %-32s %12.3f %14.4f %14.0f\n", static_cast<long long>(batch), name, t.median_ms,
-                  t.median_ms / batch, 1000.0 * batch / t.median_ms);
+          10, 50, seconds / 2, device);
+      const double bytes = static_cast<double>(rows * cols) * 4;
+      std::printf("  one matvec over %-8lld floats%-12s %12.1f %14.3f %14.1f\n", static_cast<long long>(floats),
+                  floats == parameters ? " (all)" : " (x-dep.)", 1000 * t.median_ms, t.median_ms * steps,
+                  bytes / (t.median_ms * 1e6));
     }
-  }
-  {
-    // Where a batch-1 fast-path call spends its time: binding the grid and the state, then the steps.
-    // A whole call costs more than the sum: the step loop alone keeps the 5.5 MB of weights in L3,
-    // while prepare's other work (and anything else the process does) evicts part of them.
-    c10::InferenceMode inference;
-    const torch::Tensor states = torch::randn({1, S}, device);
-    const torch::Tensor times = torch::linspace(0, 1, config.grid_points, device).narrow(0, 0, steps);
-    const torch::Tensor x = torch::randn({1, A}, device);
-    std::unique_ptr<grl::networks::PreparedNetwork> prepared;
-    const Timing bind = measure([&] { prepared = policy->network->prepare(times, states); }, 3, 20, seconds / 2, device);
-    const Timing step = measure([&] { (*prepared)(steps / 2, x); }, 10, 200, seconds / 2, device);
-    const Timing all_steps = measure(
-        [&] {
-          for (int i = 0; i < steps; ++i) (*prepared)(i, x);
-        },
-        3, 10, seconds / 2, device);
-    std::printf("  batch 1    fast path: prepare %.3f ms, one step %.1f us, %d steps in a row %.3f ms\n",
-                bind.median_ms, 1000 * step.median_ms, steps, all_steps.median_ms);
-  }
-
-  // ---- Training: one weighted flow-matching step (GMPO's loss shape), forward + backward + Adam.
-  std::printf("\n%-44s %12s\n", "training step (flow matching, weighted)", "ms/step");
-  torch::optim::Adam adam(policy->parameters(), torch::optim::AdamOptions(1e-4));
-  for (const int64_t batch : {256, 4096}) {
-    const torch::Tensor states = torch::randn({batch, S}, device), actions = torch::randn({batch, A}, device);
-    const torch::Tensor weights = torch::rand({batch}, device);
-    const Timing t = measure(
-        [&] {
-          adam.zero_grad();
-          torch::Tensor loss = (weights * policy->loss_per_sample(actions, states)).mean();
-          loss.backward();
-          adam.step();
-        },
-        2, 3, seconds, device);
-    std::printf("  batch %-36lld %12.2f\n", static_cast<long long>(batch), t.median_ms);
-  }
-
-  // ---- The floor: every x-dependent weight has to be read once per step. One matrix-vector product
-  // over the same number of floats measures the memory/cache bandwidth limit (5.5 MB does not fit this
-  // machine's 512 KB L2, so it streams from L3); the per-layer lines show what one layer after another
-  // costs through torch::mm and through the fast path's kernels.
-  std::printf("\n%-44s %12s %14s %14s\n", "floor (batch 1, per action)", "us/step", "ms/action", "GB/s");
-  int64_t x_dependent = 0;
-  std::vector<torch::Tensor> layer_weights;
-  {
-    auto net = std::dynamic_pointer_cast<grl::networks::TemporalSpatialResidualNetImpl>(policy->network.ptr());
-    for (auto& block : net->blocks()) {
-      for (auto* layer : {&block->dense1, &block->dense2, &block->skip}) {
-        if (!*layer) continue;
-        layer_weights.push_back((*layer)->weight.detach());
-        x_dependent += (*layer)->weight.numel() + (*layer)->bias.numel();
-      }
+    {
+      // What addmm costs at one row: OpenBLAS's sgemm packs each weight matrix on every call.
+      std::vector<torch::Tensor> vectors;
+      for (auto& w : layer_weights) vectors.push_back(torch::randn({1, w.size(1)}, device));
+      const Timing t = measure(
+          [&] {
+            c10::InferenceMode inference;
+            for (std::size_t i = 0; i < layer_weights.size(); ++i) torch::mm(vectors[i], layer_weights[i].t());
+          },
+          10, 50, seconds / 2, device);
+      std::printf("  per-layer torch::mm (%zu layers, x-dep.)%-4s %12.1f %14.3f %14.1f\n", layer_weights.size(), "",
+                  1000 * t.median_ms, t.median_ms * steps, static_cast<double>(x_dependent) * 4 / (t.median_ms * 1e6));
     }
-    layer_weights.push_back(net->last->weight.detach());
-    x_dependent += net->last->weight.numel() + net->last->bias.numel();
-  }
-  for (const int64_t floats : {parameters, x_dependent}) {
-    const int64_t cols = 1024, rows = (floats + cols - 1) / cols;
-    const torch::Tensor matrix = torch::randn({rows, cols}, device), vector = torch::randn({cols}, device);
-    const Timing t = measure(
-        [&] {
-          c10::InferenceMode inference;
-          torch::mv(matrix, vector);
-        },
-        10, 50, seconds / 2, device);
-    const double bytes = static_cast<double>(rows * cols) * 4;
-    std::printf("  one matvec over %-8lld floats%-12s %12.1f %14.3f %14.1f\n", static_cast<long long>(floats),
-                floats == parameters ? " (all)" : " (x-dep.)", 1000 * t.median_ms, t.median_ms * steps,
-                bytes / (t.median_ms * 1e6));
-  }
-  {
-    // What addmm costs at one row: OpenBLAS's sgemm packs each weight matrix on every call.
-    std::vector<torch::Tensor> vectors;
-    for (auto& w : layer_weights) vectors.push_back(torch::randn({1, w.size(1)}, device));
-    const Timing t = measure(
-        [&] {
-          c10::InferenceMode inference;
-          for (std::size_t i = 0; i < layer_weights.size(); ++i) torch::mm(vectors[i], layer_weights[i].t());
-        },
-        10, 50, seconds / 2, device);
-    std::printf("  per-layer torch::mm (%zu layers, x-dep.)%-4s %12.1f %14.3f %14.1f\n", layer_weights.size(), "",
-                1000 * t.median_ms, t.median_ms * steps, static_cast<double>(x_dependent) * 4 / (t.median_ms * 1e6));
-  }
-  if (device.is_cpu() && grl::networks::few_row::fast_kernels_available()) {
-    // The fast path's own layer kernels over the network's weights, without the SiLUs and additions.
-    std::vector<float> x(1024, 0.5f), y(1024);
-    const Timing t = measure(
-        [&] {
-          for (auto& w : layer_weights) {
-            grl::networks::few_row::dense(w.data_ptr<float>(), nullptr, w.size(0), w.size(1), x.data(), w.size(1), 1,
-                                          y.data(), w.size(0), false);
-          }
-        },
-        10, 50, seconds / 2, device);
-    std::printf("  per-layer few-row kernels (%zu layers)%-6s %12.1f %14.3f %14.1f\n", layer_weights.size(), "",
-                1000 * t.median_ms, t.median_ms * steps, static_cast<double>(x_dependent) * 4 / (t.median_ms * 1e6));
+    if (device.is_cpu() && grl::networks::few_row::fast_kernels_available()) {
+      // The fast path's own layer kernels over the network's weights, without the SiLUs and additions.
+      std::vector<float> x(1024, 0.5f), y(1024);
+      const Timing t = measure(
+          [&] {
+            for (auto& w : layer_weights) {
+              grl::networks::few_row::dense(w.data_ptr<float>(), nullptr, w.size(0), w.size(1), x.data(), w.size(1), 1,
+                                            y.data(), w.size(0), false);
+            }
+          },
+          10, 50, seconds / 2, device);
+      std::printf("  per-layer few-row kernels (%zu layers)%-6s %12.1f %14.3f %14.1f\n", layer_weights.size(), "",
+                  1000 * t.median_ms, t.median_ms * steps, static_cast<double>(x_dependent) * 4 / (t.median_ms * 1e6));
+    }
   }
   return 0;
 }

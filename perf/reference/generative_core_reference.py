@@ -14,9 +14,13 @@ hidden 512/256/128, 16 Gaussian-Fourier frequencies, about 1.6M parameters):
 This is a lean PyTorch program, not the framework itself (which adds TensorDict and its own solver
 wrappers on every call), so it is the fastest Python can be with this network: a conservative baseline.
 
-    python3 perf/reference/generative_core_reference.py [--threads N] [--quick] [--device cpu|cuda]
+    python3 perf/reference/generative_core_reference.py [--threads N|0] [--quick] [--device cpu|cuda]
+
+On Debian 12, `apt-get install python3-torch` gives Python PyTorch 1.13.1 over the very libtorch and
+OpenBLAS that grl links (run it with /usr/bin/python3): the comparison of issues 5 and 6 on our machines.
 """
 import argparse
+import ctypes
 import math
 import statistics
 import time
@@ -121,19 +125,36 @@ def measure(body, seconds, warmup=3, min_reps=5, device="cpu"):
     return statistics.median(times)
 
 
+def set_openblas_threads(threads):
+    """torch.set_num_threads does not size OpenBLAS's own thread pool (one thread per core by default), so
+    with Debian's python3-torch a '1 thread' run would multiply matrices on every core. grl sets both;
+    so does this, where the BLAS is OpenBLAS. Returns OpenBLAS's thread count, or None."""
+    try:
+        blas = ctypes.CDLL("libblas.so.3")
+        if threads > 0:
+            blas.openblas_set_num_threads(threads)
+        return blas.openblas_get_num_threads()
+    except (OSError, AttributeError):
+        return None
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1, help="0: the libraries' defaults")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", choices=["act", "training"], help="one section; default: both")
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    if args.threads > 0:  # 0: PyTorch's and OpenBLAS's own defaults, as a plain Python program runs
+        torch.set_num_threads(args.threads)
+    blas_threads = set_openblas_threads(args.threads)
     torch.manual_seed(0)
     seconds = 0.3 if args.quick else 2.0
     S, A = 17, 6
     net = TemporalSpatialResidualNet(S, A).to(args.device)
     parameters = sum(p.numel() for p in net.parameters())
-    print(f"python reference: torch {torch.__version__}, threads={torch.get_num_threads()}, device={args.device}, "
+    print(f"python reference: torch {torch.__version__}, threads={torch.get_num_threads()}, "
+          f"openblas threads={blas_threads if blas_threads is not None else 'n/a'}, device={args.device}, "
           f"{parameters} parameters, 32-point Euler grid (31 steps)")
     try:
         import torchdiffeq  # noqa: F401
@@ -141,9 +162,10 @@ def main():
     except ImportError:
         samplers = [("plain loop", sample_loop)]
 
-    print(f"{'inference (act, inference_mode)':44s} {'ms/call':>12s} {'ms/action':>14s}")
     batch1 = None
-    for batch in (1, 10, 256):
+    for batch in (1, 10, 256) if args.only in (None, "act") else ():
+        if batch == 1:
+            print(f"{'inference (act, inference_mode)':44s} {'ms/call':>12s} {'ms/action':>14s}")
         states = torch.randn(batch, S, device=args.device)
         for name, sampler in samplers:
             def act():
@@ -154,9 +176,10 @@ def main():
                 batch1 = ms
             print(f"  batch {batch:<4d} {name:32s} {ms:12.3f} {ms / batch:14.4f}")
 
-    print(f"\n{'training step (flow matching, weighted)':44s} {'ms/step':>12s}")
     adam = torch.optim.Adam(net.parameters(), lr=1e-4)
-    for batch in (256, 4096):
+    for batch in (256, 4096) if args.only in (None, "training") else ():
+        if batch == 256:
+            print(f"\n{'training step (flow matching, weighted)':44s} {'ms/step':>12s}")
         states = torch.randn(batch, S, device=args.device)
         actions = torch.randn(batch, A, device=args.device)
         weights = torch.rand(batch, device=args.device)
@@ -168,7 +191,8 @@ def main():
         ms = measure(step, seconds, warmup=2, min_reps=3, device=args.device)
         print(f"  batch {batch:<36d} {ms:12.2f}")
 
-    print(f"\nevaluation, 10 episodes x 1000 steps one action at a time (10000 x batch-1 act): {batch1 * 10:.1f} s")
+    if batch1 is not None:
+        print(f"\nevaluation, 10 episodes x 1000 steps one action at a time (10000 x batch-1 act): {batch1 * 10:.1f} s")
 
 
 if __name__ == "__main__":
