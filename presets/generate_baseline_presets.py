@@ -471,7 +471,9 @@ def generative_cpu_presets():
         elif algo == "srpo":
             # beta as on hopper-medium-v2 (the per-dataset values range over 0.01 .. 0.5).
             section = srpo_section(steps["behaviour"], steps["critic"], steps["policy"], beta=SRPO_BETA["hopper-medium-v2"])
-            also = "behaviour batch 256 instead of 2048"
+            also = ("behaviour batch 256 instead of 2048. beta is hopper-medium-v2's for every dataset; the\n"
+                    "# original's per-dataset values are in the published presets (halfcheetah-medium-v2: 0.2;\n"
+                    "# override with srpo.policy.beta=<value>)")
         else:
             section = qgpo_section(steps["behaviour"], steps["guidance"], fake_samples=4, dpm_steps=3, dpm_order=3,
                                    behaviour_batch=256,
