@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "algorithms/evaluation/run_config.h"
+#include "algorithms/networks/inference_precision.h"
 #include "algorithms/training/checkpoint.h"
 #include "apps/command.h"
 #include "common/seeding.h"
@@ -74,7 +75,7 @@ std::function<int()> add_eval(CLI::App& parent, GlobalOptions& global) {
   eval->add_option("--precision", options->precision,
                    "fp32 or bf16: arithmetic of the residual net's Euler sampling (bf16 needs AVX512-BF16; default: "
                    "the run config's evaluation.precision)")
-      ->check(CLI::IsMember({"fp32", "bf16"}));
+      ->check(CLI::IsMember(grl::networks::inference_precision_names()));
   eval->add_flag("--one-at-a-time", options->one_at_a_time, "run the episodes one after another (reference, slow)");
   eval->add_option("overrides", options->overrides, "key.path=value changes of the stored config, e.g. gmpo.policy.model.grid_points=8");
   return [options, &global] { return run_eval(*options, global); };

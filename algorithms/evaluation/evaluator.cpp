@@ -26,7 +26,7 @@ void EvaluationConfig::visit(V& v) {
   v.field("precision", precision,
           "arithmetic of the residual net's Euler sampling: fp32, or bf16 (bfloat16 weights and inputs, float32 sums; "
           "needs AVX512-BF16)",
-          config::one_of({"fp32", "bf16"}));
+          config::one_of(networks::inference_precision_names()));
 }
 template void EvaluationConfig::visit(config::Reader&);
 template void EvaluationConfig::visit(config::Writer&);

@@ -18,6 +18,10 @@ const char* inference_precision_name(InferencePrecision precision) {
   return precision == InferencePrecision::bf16 ? "bf16" : "fp32";
 }
 
+std::vector<std::string> inference_precision_names() {
+  return {inference_precision_name(InferencePrecision::fp32), inference_precision_name(InferencePrecision::bf16)};
+}
+
 InferencePrecision current_inference_precision() { return current_precision; }
 
 bool bf16_kernels_available() {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace grl::networks {
 
@@ -19,6 +20,8 @@ enum class InferencePrecision { fp32, bf16 };
 // "fp32" | "bf16"; throws std::invalid_argument naming the value and the choices.
 InferencePrecision parse_inference_precision(const std::string& name);
 const char* inference_precision_name(InferencePrecision precision);
+// Every name parse_inference_precision accepts, for option and config checks.
+std::vector<std::string> inference_precision_names();
 
 // The precision of this thread (fp32 unless a ScopedInferencePrecision says otherwise).
 InferencePrecision current_inference_precision();
