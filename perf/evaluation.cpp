@@ -15,7 +15,6 @@
 
 #include "algorithms/evaluation/evaluator.h"
 #include "algorithms/gmpo/gmpo.h"
-#include "common/memory_reuse.h"
 #include "common/runtime.h"
 #include "envs/env_catalog.h"
 
@@ -36,8 +35,7 @@ int main(int argc, char** argv) {
     else if (i + 1 < argc && !std::strcmp(argv[i], "--precision")) precision = argv[++i];
   }
   if (grl::prefer_passive_openmp_waiting(threads)) grl::restart_for_environment(argv);
-  grl::set_compute_threads(threads);
-  grl::keep_freed_memory_for_reuse();
+  grl::apply_runtime(grl::RuntimeSettings{threads});
   torch::manual_seed(0);
   grl::training::AlgorithmContext context;
   context.env = grl::envs::env_spec("halfcheetah");

@@ -21,7 +21,6 @@
 #include "algorithms/networks/few_row_kernels.h"
 #include "algorithms/networks/inference_precision.h"
 #include "algorithms/networks/residual_net.h"
-#include "common/memory_reuse.h"
 #include "common/runtime.h"
 
 namespace {
@@ -78,8 +77,7 @@ int main(int argc, char** argv) {
     }
   }
   if (grl::prefer_passive_openmp_waiting(threads)) grl::restart_for_environment(argv);
-  grl::set_compute_threads(threads);
-  grl::keep_freed_memory_for_reuse();
+  grl::apply_runtime(grl::RuntimeSettings{threads});
   const torch::Device device(device_name);
   const double seconds = quick ? 0.3 : 2.0;
   torch::manual_seed(0);

@@ -28,7 +28,6 @@
 #include "algorithms/generative_policy.h"
 #include "algorithms/gmpg/policy_gradient.h"
 #include "algorithms/iql/iql_critic.h"
-#include "common/memory_reuse.h"
 #include "common/runtime.h"
 
 namespace {
@@ -254,8 +253,7 @@ int main(int argc, char** argv) {
   }
   if (args.threads > 0) {
     if (grl::prefer_passive_openmp_waiting(args.threads)) grl::restart_for_environment(argv);
-    grl::set_compute_threads(args.threads);
-    grl::keep_freed_memory_for_reuse();
+    grl::apply_runtime(grl::RuntimeSettings{args.threads});
   }
   g_args = args;
   std::string widths;

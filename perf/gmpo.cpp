@@ -17,7 +17,6 @@
 #include <vector>
 
 #include "algorithms/gmpo/gmpo.h"
-#include "common/memory_reuse.h"
 #include "common/runtime.h"
 #include "envs/env_catalog.h"
 
@@ -59,8 +58,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
   }
   if (grl::prefer_passive_openmp_waiting(threads)) grl::restart_for_environment(argv);
-  grl::set_compute_threads(threads);
-  grl::keep_freed_memory_for_reuse();
+  grl::apply_runtime(grl::RuntimeSettings{threads});
   torch::manual_seed(0);
   const grl::envs::EnvSpec spec = grl::envs::env_spec("hopper");
   const int64_t n = 100000;
