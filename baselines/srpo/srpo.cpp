@@ -21,6 +21,8 @@ void SrpoPolicyConfig::visit(V& v) {
   v.field("t_max", t_max, "diffusion times t ~ U(t_min, t_max)", config::open_range(0, 1));
   v.field("weighting", weighting, "w(t): sigma2 (sigma^2), one, snr (s / sigma)", config::one_of({"sigma2", "one", "snr"}));
   v.field("normalise_q_gradient", normalise_q_gradient, "divide grad_a Q by its root mean square over action dims");
+  v.field("subtract_noise", subtract_noise,
+          "regularise with eps_hat - z (the original's WT 'noise'): same expected gradient, less variance");
   v.section("actor", actor, "deterministic actor tanh(MLP(s)): hidden widths and activation");
 }
 template void SrpoPolicyConfig::visit(config::Reader&);
@@ -107,6 +109,7 @@ training::Metrics Srpo::policy_step() {
     const torch::Tensor noisy = s * actions.detach() + sigma * z;
     const generative::ModelFunction model = mu->model_function();
     eps_hat = generative::convert(model.type, generative::ModelType::noise, model(t, noisy, states), t, noisy, path);
+    if (c.subtract_noise) eps_hat = eps_hat - z;
     if (c.weighting == "sigma2") weight = sigma.squeeze(1).square();
     else if (c.weighting == "snr") weight = (s / sigma).squeeze(1);
     else weight = torch::ones({b}, options);
@@ -130,6 +133,8 @@ training::Metrics Srpo::policy_step() {
   return {{"policy_loss", loss.item<double>()},
           {"q_mean", q_mean.item<double>()},
           {"q_gradient_rms", q_gradient.square().mean().sqrt().item<double>()},
+          // Per-state size of the regulariser's pull (w eps_hat, or w (eps_hat - z)) to set beyond beta * q_gradient_rms.
+          {"score_term_rms", (weight.unsqueeze(1) * eps_hat).square().mean().sqrt().item<double>()},
           {"actor_lr", lr}};
 }
 

@@ -43,6 +43,9 @@ struct SrpoPolicyConfig {
   double t_max = 0.98;
   std::string weighting = "sigma2";  // w(t): sigma2 (SRPO's "VDS"), one ("stable"), snr (s / sigma, "score")
   bool normalise_q_gradient = false;  // divide g by its root mean square over action dims (SRPO's regq)
+  // Regularise with eps_hat - z instead of eps_hat (SRPO's WT "noise" variant). z is drawn independently of the
+  // actor, so the gradient keeps its expectation, but at large t, where eps_hat is nearly z, most of its variance goes.
+  bool subtract_noise = false;
   networks::MlpConfig actor;       // tanh(MLP(s)), hidden [256, 256], ReLU
 
   template <class V>
@@ -61,7 +64,7 @@ struct SrpoConfig {
 
 // The score-regularised surrogate on plain tensors: mean_B [ w * (eps_hat . a) - beta (g . a) ] with
 // actions [B, A] (differentiable), eps_hat and g [B, A] and w [B] taken without gradient. Its gradient
-// in the actions is (w eps_hat - beta g) / B.
+// in the actions is (w eps_hat - beta g) / B. With subtract_noise the caller passes eps_hat - z.
 torch::Tensor srpo_surrogate_loss(const torch::Tensor& actions, const torch::Tensor& eps_hat,
                                   const torch::Tensor& weight, const torch::Tensor& q_gradient, double beta);
 
