@@ -185,6 +185,7 @@ TEST(BaselinePresets, GenerativeBaselinesPublishedSettingForNineDatasets) {
     EXPECT_EQ(srpo.behaviour.batch_size, 2048);
     EXPECT_EQ(srpo.critic.steps, 1500000);
     EXPECT_DOUBLE_EQ(srpo.policy.beta, srpo_beta.at(dataset)) << dataset;
+    EXPECT_FALSE(srpo.policy.subtract_noise);  // the original's locomotion runs ("VDS")
     EXPECT_DOUBLE_EQ(srpo.policy.t_min, 0.02);
     EXPECT_DOUBLE_EQ(srpo.policy.t_max, 0.98);
     const auto qgpo = baseline_section<QgpoConfig>(baseline_preset("qgpo", dataset));
@@ -219,12 +220,24 @@ TEST(BaselinePresets, DiffusionQlCpuPresetUsesTheOriginalMlpActor) {
   EXPECT_EQ(dql.candidates.samples, 16);
 }
 
+// SRPO's beta is per dataset, so its CPU presets are per environment with the medium dataset's beta;
+// at their budgets they regularise with eps_hat - z.
+TEST(BaselinePresets, SrpoCpuPresetsCarryTheirEnvironmentsMediumBeta) {
+  for (const std::string env : {"hopper", "halfcheetah", "walker2d"}) {
+    const auto cpu = baseline_section<SrpoConfig>(baseline_preset("srpo", "cpu-" + env));
+    const auto medium = baseline_section<SrpoConfig>(baseline_preset("srpo", env + "-medium-v2"));
+    EXPECT_DOUBLE_EQ(cpu.policy.beta, medium.policy.beta) << env;
+    EXPECT_TRUE(cpu.policy.subtract_noise) << env;
+  }
+  EXPECT_FALSE(std::filesystem::exists(kBaselinePresets / "srpo" / "cpu.yaml"));
+}
+
 TEST(BaselinePresets, GenerativeCpuPresetsBuildAndStepEveryStage) {
   OneTorchThread one_thread;
   const envs::EnvSpec hopper = envs::env_spec("hopper");
   const auto data = random_transitions(64, hopper.obs_dim, hopper.act_dim, 3);
   for (const std::string algorithm : {"idql", "sfbc", "diffusion_ql", "srpo", "qgpo"}) {
-    const auto run = baseline_preset(algorithm, "cpu");
+    const auto run = baseline_preset(algorithm, algorithm == "srpo" ? "cpu-hopper" : "cpu");
     EXPECT_TRUE(run.dataset.empty()) << algorithm;
     training::AlgorithmContext context;
     context.data = &data;

@@ -12,6 +12,7 @@ run_ok(collected ${GRL} collect --env hopper --policy random --episodes 40 --see
 set(common evaluation.episodes=2 evaluation.max_episode_steps=30 trainer.log_every=2 trainer.checkpoint_every=3)
 set(preset_gmpo gmpo/cpu-gvp.yaml)
 set(preset_gmpg gmpg/cpu-gvp.yaml)
+set(preset_srpo srpo/cpu-hopper.yaml)
 set(algorithms gmpo gmpg bc iql td3_bc cql idql sfbc diffusion_ql srpo qgpo)
 foreach(algo ${algorithms})
   if(NOT DEFINED preset_${algo})
