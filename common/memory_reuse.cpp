@@ -7,18 +7,14 @@
 
 namespace grl {
 
-namespace {
-
-bool user_tuned_malloc() {
+bool malloc_tuned_by_environment() {
   if (std::getenv("MALLOC_MMAP_THRESHOLD_") || std::getenv("MALLOC_TRIM_THRESHOLD_")) return true;
   const char* tunables = std::getenv("GLIBC_TUNABLES");
   return tunables && std::strstr(tunables, "glibc.malloc.");
 }
 
-}  // namespace
-
 bool keep_freed_memory_for_reuse() {
-  if (user_tuned_malloc()) return false;
+  if (malloc_tuned_by_environment()) return false;
   // Either call fixes its threshold (glibc stops adjusting the mmap threshold once one is set).
   const bool mmap_set = mallopt(M_MMAP_THRESHOLD, static_cast<int>(kReusedBytes)) == 1;
   const bool trim_set = mallopt(M_TRIM_THRESHOLD, static_cast<int>(kReusedBytes)) == 1;

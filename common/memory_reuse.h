@@ -19,4 +19,7 @@ namespace grl {
 inline constexpr std::size_t kReusedBytes = std::size_t{1} << 30;
 bool keep_freed_memory_for_reuse();
 
+// True when MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_ or a glibc.malloc tunable is set.
+bool malloc_tuned_by_environment();
+
 }  // namespace grl
