@@ -7,7 +7,6 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "algorithms/networks/inference_precision.h"
 #include "common/config.h"
 #include "common/runtime.h"
 #include "common/seeding.h"
@@ -87,10 +86,13 @@ constexpr std::uint64_t kPolicyNoiseStream = 0x706f6c6963796e73ULL;  // "policyn
 }  // namespace
 
 Evaluator::Evaluator(const std::string& env_id, EvaluationConfig config)
-    : env_id_(env_id), spec_(spec_of(env_id)), config_(std::move(config)) {
+    : env_id_(env_id),
+      spec_(spec_of(env_id)),
+      config_(std::move(config)),
+      precision_(networks::parse_inference_precision(config_.precision)) {
   if (config_.episodes < 1) throw std::invalid_argument("evaluator: episodes must be >= 1");
   // A bad name, or bf16 on a CPU without it, fails here rather than at the first evaluation after training.
-  networks::require_inference_precision(networks::parse_inference_precision(config_.precision));
+  networks::require_inference_precision(precision_);
   spec_.max_episode_steps = config_.max_episode_steps;
 }
 
@@ -122,7 +124,7 @@ void Evaluator::summarize(EvaluationResult& r) const {
 
 EvaluationResult Evaluator::run(training::Policy& policy, std::uint64_t seed) const {
   const double start = now_seconds();
-  const networks::ScopedInferencePrecision precision(networks::parse_inference_precision(config_.precision));
+  const networks::ScopedInferencePrecision precision(precision_);
   const SeededTorchGenerator noise(device(), derive_seed(seed, kPolicyNoiseStream));
   envs::VecEnvOptions options;
   options.num_envs = config_.episodes;
@@ -171,7 +173,7 @@ EvaluationResult Evaluator::run(training::Policy& policy, std::uint64_t seed) co
 
 EvaluationResult Evaluator::run_one_at_a_time(training::Policy& policy, std::uint64_t seed) const {
   const double start = now_seconds();
-  const networks::ScopedInferencePrecision precision(networks::parse_inference_precision(config_.precision));
+  const networks::ScopedInferencePrecision precision(precision_);
   envs::EnvOptions options;
   options.max_episode_steps = config_.max_episode_steps;
   const torch::Device device = this->device();

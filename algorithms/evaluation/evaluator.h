@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "algorithms/networks/inference_precision.h"
 #include "algorithms/training/algorithm.h"
 #include "envs/env_catalog.h"
 
@@ -71,6 +72,7 @@ class Evaluator {
   std::string env_id_;
   envs::EnvSpec spec_;
   EvaluationConfig config_;
+  networks::InferencePrecision precision_;  // config_.precision, parsed once
 };
 
 }  // namespace grl::evaluation
