@@ -1,7 +1,8 @@
 # End to end for the offline baselines: on hopper random-policy data made here, `grl train` runs
 # each of bc, iql, td3_bc, cql and the generative-policy baselines idql, sfbc, diffusion_ql, srpo and qgpo
-# from its presets/<algo>/cpu.yaml (tiny budgets and networks by override), and `grl eval` scores
-# each checkpoint alone, with the dataset file gone.
+# from its CPU preset (presets/<algo>/cpu.yaml; SRPO's is per environment, srpo/cpu-hopper.yaml) with
+# tiny budgets and networks by override, and `grl eval` scores each checkpoint alone, with the
+# dataset file gone.
 include(${CMAKE_CURRENT_LIST_DIR}/support/checks.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/support/tiny_budgets.cmake)
 file(REMOVE_RECURSE ${WORK})
@@ -20,9 +21,13 @@ set(normalized_sfbc false)
 set(normalized_diffusion_ql false)
 set(normalized_srpo false)
 set(normalized_qgpo false)
+set(preset_srpo srpo/cpu-hopper.yaml)
 set(algorithms bc iql td3_bc cql idql sfbc diffusion_ql srpo qgpo)
 foreach(algo ${algorithms})
-  run_ok(trained ${GRL} train --algo ${algo} --preset ${SOURCE_DIR}/presets/${algo}/cpu.yaml
+  if(NOT DEFINED preset_${algo})
+    set(preset_${algo} ${algo}/cpu.yaml)
+  endif()
+  run_ok(trained ${GRL} train --algo ${algo} --preset ${SOURCE_DIR}/presets/${preset_${algo}}
          --dataset ${WORK}/hopper-random.hdf5 --seed 3 --name ${algo} --runs-dir ${WORK}/runs ${common} ${tiny_${algo}})
   expect_in("${trained}" "finished: ${WORK}/runs/${algo}")
   file(READ ${WORK}/runs/${algo}/config.yaml resolved)
