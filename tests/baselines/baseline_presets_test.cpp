@@ -222,13 +222,18 @@ TEST(BaselinePresets, DiffusionQlCpuPresetUsesTheOriginalMlpActor) {
 
 // SRPO's beta is per dataset, so its CPU presets are per environment with the medium dataset's beta;
 // at their budgets they regularise with eps_hat - z.
-TEST(BaselinePresets, SrpoCpuPresetsCarryTheirEnvironmentsMediumBeta) {
+// Each CPU preset carries its medium dataset's beta, except halfcheetah's: the sweep at the CPU budget
+// (results/cpu-native-srpo-beta/) scored -1.3 at the medium dataset's 0.2 and 18.6 at 0.02.
+TEST(BaselinePresets, SrpoCpuPresetsCarryTheMediumBetaOrTheMeasuredOne) {
+  const std::map<std::string, double> measured = {{"halfcheetah", 0.02}};
   for (const std::string env : {"hopper", "halfcheetah", "walker2d"}) {
     const auto cpu = baseline_section<SrpoConfig>(baseline_preset("srpo", "cpu-" + env));
     const auto medium = baseline_section<SrpoConfig>(baseline_preset("srpo", env + "-medium-v2"));
-    EXPECT_DOUBLE_EQ(cpu.policy.beta, medium.policy.beta) << env;
+    const auto swept = measured.find(env);
+    EXPECT_DOUBLE_EQ(cpu.policy.beta, swept == measured.end() ? medium.policy.beta : swept->second) << env;
     EXPECT_TRUE(cpu.policy.subtract_noise) << env;
   }
+  EXPECT_DOUBLE_EQ(baseline_section<SrpoConfig>(baseline_preset("srpo", "halfcheetah-medium-v2")).policy.beta, 0.2);
   EXPECT_FALSE(std::filesystem::exists(kBaselinePresets / "srpo" / "cpu.yaml"));
 }
 
