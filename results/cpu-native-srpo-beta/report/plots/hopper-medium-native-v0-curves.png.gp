@@ -1,0 +1,9 @@
+set terminal pngcairo size 900,520 enhanced font 'Sans,10'
+set output 'hopper-medium-native-v0-curves.png'
+set title 'hopper-medium-native-v0: normalised score during training (mean and std over seeds)' noenhanced
+set xlabel 'policy step'
+set ylabel 'D4RL-normalised score'
+set key outside right
+set grid
+plot 'curve-hopper-medium-native-v0-SRPO_beta_0.005.dat' using 1:($2-$3):($2+$3) with filledcurves fs transparent solid 0.2 noborder lc 1 notitle, 'curve-hopper-medium-native-v0-SRPO_beta_0.005.dat' using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc 1 title 'SRPO beta 0.005', \
+     'curve-hopper-medium-native-v0-SRPO_beta_0.05.dat' using 1:($2-$3):($2+$3) with filledcurves fs transparent solid 0.2 noborder lc 2 notitle, 'curve-hopper-medium-native-v0-SRPO_beta_0.05.dat' using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc 2 title 'SRPO beta 0.05'
