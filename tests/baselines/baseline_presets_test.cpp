@@ -220,10 +220,9 @@ TEST(BaselinePresets, DiffusionQlCpuPresetUsesTheOriginalMlpActor) {
   EXPECT_EQ(dql.candidates.samples, 16);
 }
 
-// SRPO's beta is per dataset, so its CPU presets are per environment with the medium dataset's beta;
-// at their budgets they regularise with eps_hat - z.
-// Each CPU preset carries its medium dataset's beta, except halfcheetah's: the sweep at the CPU budget
-// (results/cpu-native-srpo-beta/) scored -1.3 at the medium dataset's 0.2 and 18.6 at 0.02.
+// SRPO's beta is per dataset, so its CPU presets are per environment: each carries its medium dataset's
+// beta, except halfcheetah's (the sweep at the CPU budget, results/cpu-native-srpo-beta/, scored -1.3 at
+// the medium dataset's 0.2 and 18.6 at 0.02). At their budgets they regularise with eps_hat - z.
 TEST(BaselinePresets, SrpoCpuPresetsCarryTheMediumBetaOrTheMeasuredOne) {
   const std::map<std::string, double> measured = {{"halfcheetah", 0.02}};
   for (const std::string env : {"hopper", "halfcheetah", "walker2d"}) {

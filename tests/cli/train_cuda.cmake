@@ -10,14 +10,8 @@ skip_unless_info_has("cuda:0" "no CUDA device")
 
 run_ok(collected ${GRL} collect --env hopper --policy random --episodes 40 --seed 1 --out ${WORK}/hopper-random.hdf5)
 set(common evaluation.episodes=2 evaluation.max_episode_steps=30 trainer.log_every=2 trainer.checkpoint_every=3)
-set(preset_gmpo gmpo/cpu-gvp.yaml)
-set(preset_gmpg gmpg/cpu-gvp.yaml)
-set(preset_srpo srpo/cpu-hopper.yaml)
 set(algorithms gmpo gmpg bc iql td3_bc cql idql sfbc diffusion_ql srpo qgpo)
 foreach(algo ${algorithms})
-  if(NOT DEFINED preset_${algo})
-    set(preset_${algo} ${algo}/cpu.yaml)
-  endif()
   run_ok_with_stderr(trained ${GRL} --device cuda train --algo ${algo} --preset ${SOURCE_DIR}/presets/${preset_${algo}}
                      --dataset ${WORK}/hopper-random.hdf5 --seed 3 --name ${algo} --runs-dir ${WORK}/runs
                      ${common} ${tiny_${algo}})

@@ -1,5 +1,12 @@
-# Overrides that shrink each algorithm's CPU preset to seconds on the hopper data the CLI tests make
-# (tiny networks, a few steps): tiny_<algo>, shared by baselines_train_eval and train_cuda.
+# Each algorithm's CPU preset for the hopper data the CLI tests make (preset_<algo>, relative to
+# presets/; GMPO and GMPG with the GVP path, SRPO's per environment), and the overrides that shrink it
+# to seconds (tiny networks, a few steps: tiny_<algo>); shared by baselines_train_eval and train_cuda.
+foreach(algo bc iql td3_bc cql idql sfbc diffusion_ql qgpo)
+  set(preset_${algo} ${algo}/cpu.yaml)
+endforeach()
+set(preset_gmpo gmpo/cpu-gvp.yaml)
+set(preset_gmpg gmpg/cpu-gvp.yaml)
+set(preset_srpo srpo/cpu-hopper.yaml)
 set(tiny_gmpo gmpo.critic.steps=6 gmpo.policy.steps=5 gmpo.critic.batch_size=64 gmpo.policy.batch_size=32
               gmpo.policy.model.network.name=mlp gmpo.policy.model.network.hidden=[32,32] gmpo.policy.model.grid_points=4)
 set(tiny_gmpg gmpg.critic.steps=4 gmpg.critic.batch_size=32 gmpg.critic.iql.network.mlp.hidden=[16]
