@@ -16,6 +16,7 @@
 #include "algorithms/networks/inference_precision.h"
 #include "apps/command.h"
 #include "common/blas_kernels.h"
+#include "common/subnormals.h"
 #include "grl_version.h"
 
 namespace grl::cli {
@@ -98,6 +99,8 @@ int run_info(const GlobalOptions& global) {
             << torch::get_num_threads() << " thread(s)\n";
   std::cout << "threads        intra-op " << torch::get_num_threads() << " (--threads), inter-op "
             << torch::get_num_interop_threads() << ", hardware " << std::thread::hardware_concurrency() << "\n";
+  // Checked on the threads themselves (grl sets it at start-up: common/subnormals.h).
+  std::cout << "subnormals     " << check_subnormal_flushing().describe() << "\n";
   const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
   std::cout << "OpenMP wait    " << (wait_policy ? wait_policy : "unset (libgomp's default: spin, then sleep)")
             << " (OMP_WAIT_POLICY; grl sets PASSIVE for --threads > 1)\n";

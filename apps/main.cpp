@@ -88,10 +88,11 @@ int main(int argc, char** argv) {
   // Both variables are read by their libraries when loaded: one restart makes them take effect.
   const bool passive_waiting = grl::prefer_passive_openmp_waiting(global.runtime.threads);
   if (kernels_pinned || passive_waiting) grl::restart_for_environment(argv);
-  load_plugins(plugins);
   try {
     global.runtime.device = grl::resolve_device(global.runtime.device);
+    // Before the plugins: threads that a plugin starts inherit the runtime's floating-point settings.
     grl::apply_runtime(global.runtime);
+    load_plugins(plugins);
     for (std::size_t i = 0; i < commands.size(); ++i) {
       if (app.got_subcommand(commands[i].name)) return runners[i]();
     }

@@ -12,6 +12,7 @@
 
 #include "common/config.h"
 #include "common/memory_reuse.h"
+#include "common/subnormals.h"
 
 namespace grl {
 
@@ -80,6 +81,8 @@ void restart_for_environment(char** argv) {
 void apply_runtime(const RuntimeSettings& settings) {
   keep_freed_memory_for_reuse();
   set_compute_threads(settings.threads);
+  // After the thread counts: the pools then have their final size, and each member gets the bits.
+  flush_subnormals_on_compute_threads();
 }
 
 std::string resolve_device(const std::string& device) {

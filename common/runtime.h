@@ -1,4 +1,4 @@
-// Process-wide compute settings: intra-op threads and the device.
+// Process-wide compute settings: intra-op threads, the device, memory reuse and subnormal flushing.
 #pragma once
 
 #include <string>
@@ -16,8 +16,9 @@ struct RuntimeSettings {
   void visit(V& v);
 };
 
-// Sets LibTorch's and OpenBLAS's thread counts and keeps freed memory for reuse (common/memory_reuse.h);
-// call once at start-up, before any parallel work.
+// Sets LibTorch's and OpenBLAS's thread counts, keeps freed memory for reuse (common/memory_reuse.h)
+// and flushes subnormal floats to zero on every compute thread (common/subnormals.h); call once at
+// start-up, before any parallel work.
 void apply_runtime(const RuntimeSettings& settings);
 void set_compute_threads(int threads);
 

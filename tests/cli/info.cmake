@@ -3,7 +3,8 @@ execute_process(COMMAND ${GRL} info OUTPUT_VARIABLE out ERROR_VARIABLE err RESUL
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "grl info failed (${rc}): ${err}")
 endif()
-foreach(expected "LibTorch" "MuJoCo         2.2.2" "HDF5           1." "BLAS" "GFLOP/s" "threads        intra-op 1" "devices        cpu")
+foreach(expected "LibTorch" "MuJoCo         2.2.2" "HDF5           1." "BLAS" "GFLOP/s" "threads        intra-op 1" "devices        cpu"
+                 "subnormals     flushed to zero (FTZ+DAZ): this thread yes, intra-op threads 1/1")
   string(FIND "${out}" "${expected}" at)
   if(at EQUAL -1)
     message(FATAL_ERROR "grl info output lacks '${expected}':\n${out}")
@@ -13,6 +14,11 @@ execute_process(COMMAND ${GRL} info --threads 2 OUTPUT_VARIABLE out2 RESULT_VARI
 string(FIND "${out2}" "intra-op 2" at)
 if(NOT rc2 EQUAL 0 OR at EQUAL -1)
   message(FATAL_ERROR "--threads 2 not applied:\n${out2}")
+endif()
+# Every compute thread flushes subnormal floats, the second OpenBLAS worker and OpenMP thread included.
+string(FIND "${out2}" "subnormals     flushed to zero (FTZ+DAZ): this thread yes, intra-op threads 2/2, BLAS product flushed" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "grl info --threads 2 does not report subnormals flushed on every thread:\n${out2}")
 endif()
 # More than one thread: grl restarts itself once with OMP_WAIT_POLICY=PASSIVE (common/runtime.h),
 # unless the user chose a policy; one thread leaves the variable alone.

@@ -5,9 +5,15 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <chrono>
+#include <mutex>
 #include <random>
+#include <set>
+#include <thread>
 
+#include "common/runtime.h"
 #include "common/seeding.h"
+#include "common/subnormals.h"
 #include "envs/thread_pool.h"
 #include "envs/vec_env.h"
 #include "envs/vec_env_tensor.h"
@@ -180,6 +186,34 @@ TEST(ThreadPool, RunsEveryIndexOnceAndRethrows) {
   pool.parallel_for(8, count);  // the pool still works after an exception
   EXPECT_EQ(after.load(), 8);
   EXPECT_THROW(ThreadPool(0), std::invalid_argument);
+}
+
+// VecEnv's and the evaluator's workers are started after apply_runtime and inherit its subnormal
+// flushing (common/subnormals.h); a pool made before it does not have it, so the check can fail.
+TEST(ThreadPool, WorkersStartedAfterApplyRuntimeFlushSubnormals) {
+  if (!set_subnormal_flushing_on_this_thread(false)) GTEST_SKIP() << "no flush-to-zero control on this CPU family";
+  const auto flags_by_thread = [](ThreadPool& pool) {
+    std::mutex mutex;
+    std::set<std::thread::id> threads;
+    std::set<bool> flags;
+    auto record = [&](int) {
+      // Long enough that the worker takes indices too, not only the calling thread.
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      const bool flushing = subnormal_flushing_on_this_thread();
+      const std::lock_guard<std::mutex> lock(mutex);
+      threads.insert(std::this_thread::get_id());
+      flags.insert(flushing);
+    };
+    pool.parallel_for(16, record);
+    EXPECT_EQ(threads.size(), 2u) << "the worker ran no index";
+    return flags;
+  };
+  ThreadPool before(2);
+  EXPECT_EQ(flags_by_thread(before), std::set<bool>{false});
+  apply_runtime(RuntimeSettings{1});
+  ThreadPool after(2);
+  EXPECT_EQ(flags_by_thread(after), std::set<bool>{true});
+  set_subnormal_flushing_on_this_thread(false);
 }
 
 }  // namespace
