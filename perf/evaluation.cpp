@@ -15,6 +15,7 @@
 
 #include "algorithms/evaluation/evaluator.h"
 #include "algorithms/gmpo/gmpo.h"
+#include "common/blas_kernels.h"
 #include "common/runtime.h"
 #include "envs/env_catalog.h"
 
@@ -34,7 +35,9 @@ int main(int argc, char** argv) {
     else if (i + 1 < argc && !std::strcmp(argv[i], "--path")) path = argv[++i];
     else if (i + 1 < argc && !std::strcmp(argv[i], "--precision")) precision = argv[++i];
   }
-  if (grl::prefer_passive_openmp_waiting(threads)) grl::restart_for_environment(argv);
+  // Start up as grl does: its BLAS kernels, passive OpenMP waiting, then apply_runtime.
+  const bool kernels_pinned = grl::pin_blas_kernels();
+  if (grl::prefer_passive_openmp_waiting(threads) || kernels_pinned) grl::restart_for_environment(argv);
   grl::apply_runtime(grl::RuntimeSettings{threads});
   torch::manual_seed(0);
   grl::training::AlgorithmContext context;

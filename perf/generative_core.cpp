@@ -3,6 +3,15 @@
 // floor set by streaming the weights from memory once per solver step.
 //
 //   grl_perf_generative_core [--threads N] [--device cpu|cuda] [--quick] [--only act|training|floor]
+//                            [--log-weights-from CHECKPOINT]
+//
+// The training step is timed with uniform weights and with GMPO's weights as a trained critic gives
+// them, min(exp(beta (Q - V)), 100): those span dozens of orders of magnitude, and the ones below
+// 1.2e-38 are subnormal floats, which x86 arithmetic handles 10-100x slower. grl flushes them to zero
+// (common/subnormals.h); at --threads 1 the step is also timed with them kept, so a regression shows.
+// The log-weights beta (Q - V) are drawn from quantiles measured on a trained GMPO critic: by default
+// the quick start's (embedded below), or those of --log-weights-from, a GMPO checkpoint whose critic
+// is evaluated on every transition of its dataset.
 //
 // The same measurements in Python PyTorch, to run beside this program on the same cores:
 // perf/reference/generative_core_reference.py (on Debian 12: apt-get install python3-torch, then run it
@@ -17,11 +26,17 @@
 #include <string>
 #include <vector>
 
+#include "algorithms/evaluation/run_config.h"
 #include "algorithms/generative_policy.h"
+#include "algorithms/gmpo/gmpo.h"
+#include "algorithms/training/checkpoint.h"
 #include "algorithms/networks/few_row_kernels.h"
 #include "algorithms/networks/inference_precision.h"
 #include "algorithms/networks/residual_net.h"
+#include "common/config.h"
+#include "common/blas_kernels.h"
 #include "common/runtime.h"
+#include "common/subnormals.h"
 
 namespace {
 
@@ -52,6 +67,55 @@ Timing measure(const std::function<void()>& body, int warmup, int min_reps, doub
   return {ms[ms.size() / 2], ms.front()};
 }
 
+// beta (Q - V) at the 33 quantiles 0, 1/32, ..., 1 over the 50,000 transitions of
+// hopper-medium-native-50k-v0, from the critic of `grl quickstart` (seed 0, 8000 IQL steps, beta 6):
+//   grl_perf_generative_core --only training --log-weights-from runs/<quickstart>/checkpoints/latest.pt
+constexpr int kLogWeightQuantiles = 33;
+const double kQuickstartLogWeights[kLogWeightQuantiles] = {
+    -910.43, -116.16, -88.18, -73.21, -63.14, -55.81, -49.82, -44.67, -39.98, -35.78,
+    -31.69, -27.88, -24.26, -20.78, -17.56, -14.45, -11.47, -8.43, -5.40, -2.47, 0.42, 3.10, 5.89, 8.65, 11.52,
+    14.45, 17.66, 21.20, 25.54, 30.91, 39.54, 56.57, 629.98};
+
+// beta (Q - V) of a GMPO checkpoint's critic on every transition of its dataset, at the 33 quantiles.
+std::vector<double> log_weight_quantiles(const std::string& checkpoint_path) {
+  const grl::training::CheckpointReader checkpoint(checkpoint_path);
+  const grl::config::Source source =
+      grl::config::load_text(checkpoint.text("config"), checkpoint_path + " (stored config)");
+  grl::evaluation::PreparedRun run = grl::evaluation::prepare_training_run(grl::evaluation::parse_run_config(source), "cpu");
+  run.algorithm->load(checkpoint);
+  auto* gmpo = dynamic_cast<grl::gmpo::Gmpo*>(&run.algorithm->inner());
+  if (!gmpo || gmpo->config().policy.weighting != "advantage") {
+    throw std::runtime_error(checkpoint_path + ": not a GMPO checkpoint with advantage weights (algorithm " +
+                             run.config.algorithm + ")");
+  }
+  torch::NoGradGuard no_grad;
+  const grl::datasets::TransitionSet& data = *run.data;
+  std::vector<torch::Tensor> chunks;
+  for (int64_t begin = 0; begin < data.size(); begin += 8192) {
+    const int64_t length = std::min<int64_t>(8192, data.size() - begin);
+    chunks.push_back(gmpo->critic()->advantage(data.observations.narrow(0, begin, length),
+                                               data.actions.narrow(0, begin, length)));
+  }
+  const torch::Tensor log_weights = std::get<0>(torch::sort(gmpo->config().policy.beta * torch::cat(chunks).to(torch::kFloat64)));
+  std::vector<double> quantiles;
+  for (int i = 0; i < kLogWeightQuantiles; ++i) {
+    const int64_t index = std::min<int64_t>(log_weights.size(0) - 1, (log_weights.size(0) - 1) * i / (kLogWeightQuantiles - 1));
+    quantiles.push_back(log_weights[index].item<double>());
+  }
+  return quantiles;
+}
+
+// `batch` weights min(exp(l), clamp), l drawn by linear interpolation between the quantiles (inverse
+// CDF). Computed on the calling thread, so its flushing decides whether the small ones are 0 or subnormal.
+torch::Tensor critic_like_weights(const std::vector<double>& quantiles, int64_t batch, double clamp) {
+  const torch::Tensor q = torch::tensor(quantiles, torch::kFloat64);
+  const torch::Tensor u = torch::rand({batch}, torch::kFloat64) * (kLogWeightQuantiles - 1);
+  const torch::Tensor lower = u.floor().clamp_max(kLogWeightQuantiles - 2).to(torch::kLong);
+  const torch::Tensor fraction = u - lower.to(torch::kFloat64);
+  const torch::Tensor l = q.index_select(0, lower) * (1 - fraction) + q.index_select(0, lower + 1) * fraction;
+  return torch::clamp_max(torch::exp(l.to(torch::kFloat32)), clamp);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -59,6 +123,7 @@ int main(int argc, char** argv) {
   std::string device_name = "cpu";
   bool quick = false;
   std::string only;  // one section: act, training or floor; empty: all
+  std::string log_weights_checkpoint;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) {
       threads = std::atoi(argv[++i]);
@@ -70,13 +135,19 @@ int main(int argc, char** argv) {
       only = argv[++i];
     } else if (!std::strcmp(argv[i], "--quick")) {
       quick = true;
+    } else if (!std::strcmp(argv[i], "--log-weights-from") && i + 1 < argc) {
+      log_weights_checkpoint = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--threads N] [--device cpu|cuda] [--quick] [--only act|training|floor]\n",
+      std::fprintf(stderr,
+                   "usage: %s [--threads N] [--device cpu|cuda] [--quick] [--only act|training|floor] "
+                   "[--log-weights-from CHECKPOINT]\n",
                    argv[0]);
       return 2;
     }
   }
-  if (grl::prefer_passive_openmp_waiting(threads)) grl::restart_for_environment(argv);
+  // Start up as grl does: its BLAS kernels, passive OpenMP waiting, then apply_runtime.
+  const bool kernels_pinned = grl::pin_blas_kernels();
+  if (grl::prefer_passive_openmp_waiting(threads) || kernels_pinned) grl::restart_for_environment(argv);
   grl::apply_runtime(grl::RuntimeSettings{threads});
   const torch::Device device(device_name);
   const double seconds = quick ? 0.3 : 2.0;
@@ -99,7 +170,8 @@ int main(int argc, char** argv) {
               static_cast<long long>(S), static_cast<long long>(A), config.network.name.c_str(),
               static_cast<long long>(parameters), config.path.c_str(), config.model_type.c_str(), config.grid_points,
               steps);
-  std::printf("threads=%d device=%s LibTorch %s\n\n", torch::get_num_threads(), device.str().c_str(), TORCH_VERSION);
+  std::printf("threads=%d device=%s LibTorch %s BLAS kernels %s\n\n", torch::get_num_threads(), device.str().c_str(),
+              TORCH_VERSION, grl::blas_kernel_name().c_str());
 
   if (wanted("act")) {
     // ---- Inference: act(states) under InferenceMode.
@@ -151,21 +223,53 @@ int main(int argc, char** argv) {
 
   if (wanted("training")) {
     // ---- Training: one weighted flow-matching step (GMPO's loss shape), forward + backward + Adam.
-    std::printf("\n%-44s %12s\n", "training step (flow matching, weighted)", "ms/step");
+    std::vector<double> quantiles(kQuickstartLogWeights, kQuickstartLogWeights + kLogWeightQuantiles);
+    std::string quantiles_source = "the quick start's critic (embedded)";
+    if (!log_weights_checkpoint.empty()) {
+      try {
+        quantiles = log_weight_quantiles(log_weights_checkpoint);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "grl_perf_generative_core: %s\n", e.what());
+        return 1;
+      }
+      quantiles_source = log_weights_checkpoint;
+      std::printf("beta (Q - V) quantiles 0, 1/32, ..., 1 of %s:\n ", quantiles_source.c_str());
+      for (const double q : quantiles) std::printf(" %.2f,", q);
+      std::printf("\n");
+    }
+    std::printf("\n%-58s %12s %10s %10s\n", "training step (flow matching, weighted)", "ms/step", "w = 0",
+                "w < 1e-38");
     torch::optim::Adam adam(policy->parameters(), torch::optim::AdamOptions(1e-4));
     for (const int64_t batch : {256, 4096}) {
       const torch::Tensor states = torch::randn({batch, S}, device), actions = torch::randn({batch, A}, device);
-      const torch::Tensor weights = torch::rand({batch}, device);
-      const Timing t = measure(
-          [&] {
-            adam.zero_grad();
-            torch::Tensor loss = (weights * policy->loss_per_sample(actions, states)).mean();
-            loss.backward();
-            adam.step();
-          },
-          2, 3, seconds, device);
-      std::printf("  batch %-36lld %12.2f\n", static_cast<long long>(batch), t.median_ms);
+      // Variants: uniform weights; a trained critic's weights flushed (as grl runs); the same kept
+      // subnormal (this thread only, so only at one thread).
+      for (int variant = 0; variant < 3; ++variant) {
+        if (variant == 2 && (threads != 1 || !device.is_cpu())) continue;
+        if (variant == 2) grl::set_subnormal_flushing_on_this_thread(false);
+        const torch::Tensor weights =
+            (variant == 0 ? torch::rand({batch}) : critic_like_weights(quantiles, batch, 100.0)).to(device);
+        const auto share = [&](const torch::Tensor& mask) { return 100.0 * mask.to(torch::kFloat64).mean().item<double>(); };
+        const double zero = share(weights == 0);
+        const double subnormal = share((weights > 0) & (weights < 1.1754944e-38f));
+        const Timing t = measure(
+            [&] {
+              adam.zero_grad();
+              torch::Tensor loss = (weights * policy->loss_per_sample(actions, states)).mean();
+              loss.backward();
+              adam.step();
+            },
+            2, 3, seconds, device);
+        if (variant == 2) grl::set_subnormal_flushing_on_this_thread(true);
+        const char* name = variant == 0   ? "uniform weights"
+                           : variant == 1 ? "trained-critic weights, subnormals flushed"
+                                          : "trained-critic weights, subnormals kept";
+        std::printf("  batch %-5lld %-45s %12.2f %9.1f%% %9.1f%%\n", static_cast<long long>(batch), name, t.median_ms,
+                    zero, subnormal);
+      }
     }
+    std::printf("  (trained-critic weights: beta (Q - V) from %s; subnormals: %s)\n", quantiles_source.c_str(),
+                grl::check_subnormal_flushing().describe().c_str());
   }
 
   if (wanted("floor")) {

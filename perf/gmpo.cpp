@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "algorithms/gmpo/gmpo.h"
+#include "common/blas_kernels.h"
 #include "common/runtime.h"
 #include "envs/env_catalog.h"
 
@@ -57,7 +58,9 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--seconds")) seconds = std::stod(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
   }
-  if (grl::prefer_passive_openmp_waiting(threads)) grl::restart_for_environment(argv);
+  // Start up as grl does: its BLAS kernels, passive OpenMP waiting, then apply_runtime.
+  const bool kernels_pinned = grl::pin_blas_kernels();
+  if (grl::prefer_passive_openmp_waiting(threads) || kernels_pinned) grl::restart_for_environment(argv);
   grl::apply_runtime(grl::RuntimeSettings{threads});
   torch::manual_seed(0);
   const grl::envs::EnvSpec spec = grl::envs::env_spec("hopper");
@@ -72,8 +75,9 @@ int main(int argc, char** argv) {
   context.data = &data;
   context.env = spec;
 
-  std::printf("GMPO training speed on %s-sized data (obs %d, act %d), %d LibTorch thread(s), %s\n", spec.id.c_str(),
-              spec.obs_dim, spec.act_dim, torch::get_num_threads(), "temporal-spatial residual net 512-256-128");
+  std::printf("GMPO training speed on %s-sized data (obs %d, act %d), %d LibTorch thread(s), BLAS kernels %s, %s\n",
+              spec.id.c_str(), spec.obs_dim, spec.act_dim, torch::get_num_threads(), grl::blas_kernel_name().c_str(),
+              "temporal-spatial residual net 512-256-128");
   std::printf("%-8s %-7s %-8s %12s %12s %8s\n", "stage", "path", "batch", "steps/s", "ms/step", "steps");
   std::set<std::string> critic_measured;  // the critic does not depend on the path
   for (const auto& path : paths) {
