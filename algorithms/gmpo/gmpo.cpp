@@ -29,6 +29,8 @@ void GmpoPolicyConfig::visit(V& v) {
   v.field("weighting", weighting, "advantage: min(exp(beta A), C); softmax: over K candidates per state",
           config::one_of({"advantage", "softmax"}));
   v.field("softmax_samples", softmax_samples, "K candidates per state (softmax weighting)", config::at_least(2));
+  v.field("weight_q", weight_q, "Q heads of the weights: online (the original's) or target (Polyak copies)",
+          config::one_of({"online", "target"}));
   v.field("grad_clip", grad_clip, "max gradient norm (0: none)", config::non_negative());
   v.section("model", model, "generative policy: path, parameterisation, loss, network, sampler");
 }
@@ -124,6 +126,12 @@ training::Metrics Gmpo::train_step(const std::string& stage, std::int64_t) {
 
 training::Metrics Gmpo::critic_step() { return critic_->update(critic_sampler_->next()); }
 
+torch::Tensor Gmpo::weight_q(const torch::Tensor& states, const torch::Tensor& actions) const {
+  torch::NoGradGuard no_grad;
+  return config_.policy.weight_q == "target" ? critic_->target_q_value(states, actions)
+                                              : critic_->q_value(states, actions);
+}
+
 training::Metrics Gmpo::policy_step() {
   const datasets::TransitionBatch batch = policy_sampler_->next();
   const GmpoPolicyConfig& c = config_.policy;
@@ -133,7 +141,7 @@ training::Metrics Gmpo::policy_step() {
     torch::Tensor weights, advantage;
     {
       torch::NoGradGuard no_grad;
-      advantage = critic_->advantage(batch.observations, batch.actions);
+      advantage = weight_q(batch.observations, batch.actions) - critic_->value(batch.observations);
       weights = advantage_weights(advantage, torch::zeros_like(advantage), c.beta, c.clamp);
     }
     const torch::Tensor per_sample = policy_->loss_per_sample(batch.actions, batch.observations);
@@ -154,7 +162,7 @@ training::Metrics Gmpo::policy_step() {
       const torch::Tensor sampled = policy_->sample(batch.observations, k - 1).clamp(-1.0, 1.0);
       candidates = torch::cat({batch.actions.unsqueeze(1), sampled}, 1).reshape({b * k, a_dim});
       states = batch.observations.repeat_interleave(k, 0);
-      const torch::Tensor q = critic_->target_q_value(states, candidates).view({b, k});
+      const torch::Tensor q = weight_q(states, candidates).view({b, k});
       weights = softmax_weights(q, c.beta);
     }
     const torch::Tensor per_sample = policy_->loss_per_sample(candidates, states).view({b, k});

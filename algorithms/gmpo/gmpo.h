@@ -2,12 +2,12 @@
 // section 8). Two stages:
 //   critic  IQL (algorithms/iql/iql_critic.h) on the dataset;
 //   policy  a generative policy trained from scratch with
-//             w = min(exp(beta (min(Qbar1, Qbar2)(s, a) - V(s))), C)      (no gradient through w)
+//             w = min(exp(beta (min(Q1, Q2)(s, a) - V(s))), C)      (no gradient through w)
 //             L = mean(w * l(a | s))
 //           where l is the per-sample generative loss of the policy's path and parameterisation
 //           (VP-SDE noise/score, GVP velocity, ICFM/OT-CFM velocity, ...), a the dataset action.
 // Softmax variant (weighting: softmax): each state gets K candidates, the dataset action and K - 1
-// actions sampled from the current policy; w_k = softmax_k(beta Qbar(s, a_k)) and
+// actions sampled from the current policy; w_k = softmax_k(beta Q(s, a_k)) and
 // L = mean_s sum_k w_k l(a_k | s), i.e. self-normalised weights per state instead of a clamp.
 //
 // An epoch is one pass over the dataset: a stage of E epochs at batch size B on N transitions runs
@@ -48,6 +48,10 @@ struct GmpoPolicyConfig {
   double clamp = 100.0;         // C: largest weight
   std::string weighting = "advantage";  // advantage: min(exp(beta A), C); softmax: over K candidates
   int softmax_samples = 16;     // K (softmax weighting): the dataset action + K - 1 policy samples
+  // Which Q heads the weights read: "online" (the trained heads, as the original GenerativeRL's gmpo.py
+  // does: critic(action, state) is min(Q1, Q2) of its q, not q_target) or "target" (the Polyak copies,
+  // as CORL's IQL actor does).
+  std::string weight_q = "online";
   double grad_clip = 0.0;       // max gradient norm (0: no clipping)
   GenerativePolicyConfig model; // path, parameterisation, loss, network, and the sampler used to act
 
@@ -96,6 +100,8 @@ class Gmpo : public training::Algorithm {
   std::shared_ptr<training::Policy> policy() override;
 
   const GmpoConfig& config() const { return config_; }
+  // min(Q1, Q2)(s, a) of the heads policy.weight_q names, without gradient: what the weights use.
+  torch::Tensor weight_q(const torch::Tensor& states, const torch::Tensor& actions) const;
   iql::IqlCritic& critic() { return critic_; }
   GenerativePolicy& generative_policy() { return policy_; }
 

@@ -208,6 +208,48 @@ TEST(Gmpo, ConfigFromYamlRejectsUnknownKeysWithTheirPath) {
   }
 }
 
+// The weights read min(Q1, Q2) of the online heads, as the original's gmpo.py does, unless
+// policy.weight_q says target. With the whole dataset as one batch, the logged advantage mean is the
+// dataset mean of min(Q1, Q2) - V of the chosen heads, which differ from the others after training.
+TEST(Gmpo, WeightsReadTheOnlineHeadsByDefaultAndTheTargetHeadsOnRequest) {
+  const auto data = two_mode_data(64, 3);
+  for (const std::string heads : {"online", "target"}) {
+    GmpoConfig config = toy_config("gvp", "velocity", "flow_matching");
+    config.critic.steps = 50;
+    config.policy.batch_size = 64;
+    if (heads == "target") config.policy.weight_q = "target";
+    Gmpo gmpo(config, toy_context(data));
+    for (int64_t step = 0; step < config.critic.steps; ++step) gmpo.train_step("critic", step);
+    double online = 0, target = 0;
+    {
+      torch::NoGradGuard no_grad;
+      online = (gmpo.critic()->q_value(data.observations, data.actions) - gmpo.critic()->value(data.observations))
+                   .mean()
+                   .item<double>();
+      target = (gmpo.critic()->target_q_value(data.observations, data.actions) -
+                gmpo.critic()->value(data.observations))
+                   .mean()
+                   .item<double>();
+    }
+    ASSERT_GT(std::abs(online - target), 1e-3) << "the heads must differ for the test to tell them apart";
+    double logged = std::nan("");
+    for (const auto& [name, value] : gmpo.train_step("policy", 0)) {
+      if (name == "advantage_mean") logged = value;
+    }
+    EXPECT_NEAR(logged, heads == "online" ? online : target, 1e-5) << heads;
+  }
+  auto bad = training::algorithm_registry().get("gmpo").make_config();
+  const auto source = config::load_text("policy:\n  weight_q: both\n", "gmpo.yaml");
+  config::Reader reader(source, source.root, "gmpo.");
+  try {
+    bad->visit(reader);
+    reader.finish();
+    FAIL() << "weight_q 'both' accepted";
+  } catch (const config::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("gmpo.policy.weight_q"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Gmpo, ActingOnlyBuildRefusesToTrain) {
   training::AlgorithmContext context;
   context.env = toy_spec(1, 1);
