@@ -44,8 +44,9 @@ void GmpgPolicyConfig::visit(V& v) {
   v.field("likelihood_grid_points", likelihood_grid_points, "points of the likelihood grid", config::at_least(2));
   v.field("likelihood_solver", likelihood_solver, "solver of the likelihood ODE", config::one_of({"euler", "heun", "rk4"}));
   v.field("log_pi", log_pi,
-          "pathwise: sampler_steps (log N(z) - sum of the sampler steps' log|det|, exact) or likelihood_ode "
-          "(the likelihood ODE on likelihood_grid_points, as the reference framework)",
+          "pathwise: likelihood_ode (the likelihood ODE on likelihood_grid_points, as log mu and the original) "
+          "or sampler_steps (log N(z) - sum of the sampler steps' log|det|: the sampler's exact density, O(h) "
+          "off the ODE's log mu)",
           config::one_of({"sampler_steps", "likelihood_ode"}));
   v.field("likelihood_divergence", likelihood_divergence, "exact: one VJP per action dim; exact_batched: one on A copies",
           config::one_of({"exact", "exact_batched"}));

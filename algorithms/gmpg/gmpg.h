@@ -61,7 +61,10 @@ struct GmpgPolicyConfig {
   std::string solver = "euler";            // of that grid: euler, heun, rk4
   int likelihood_grid_points = 1000;       // grid of the likelihood solves (log mu; log pi with likelihood_ode)
   std::string likelihood_solver = "euler";
-  std::string log_pi = "sampler_steps";    // sampler_steps (exact for the sampler) or likelihood_ode (reference)
+  // likelihood_ode: log pi and log mu by the same likelihood ODE on one grid, as the original does (the
+  // KL estimate is 0 at pi = mu); sampler_steps: the exact density of the discrete sampler, whose KL
+  // against the ODE's log mu is off by O(h) at pi = mu but which the policy cannot exploit.
+  std::string log_pi = "likelihood_ode";
   std::string likelihood_divergence = "exact";  // exact or exact_batched (same numbers, one model call)
   int adjoint_stride = 1;                  // keep every stride-th state; recompute the others
   std::int64_t micro_batch = 0;            // rows per gradient chunk (0: whole batch)

@@ -5,14 +5,16 @@
 //   a = ODESolve_theta(z; s)                       K-point grid, gradients flow through every step
 //   L = mean( -beta Q(s, a) + (log pi_theta(a|s) - log mu(a|s)) / (A ln 2) )
 //
-// log pi is by default the exact log-density of the sampler's own output: the sampler is a chain of
-// invertible steps x_{k+1} = Phi_k(x_k), so log pi(a) = log N(z) - sum_k log|det dPhi_k/dx_k| with each
-// step's A x A Jacobian computed exactly (log_pi: sampler_steps). Nothing is left for the policy to
-// exploit: this is the density of the actions it takes, at any grid. The reference framework instead
-// integrates the likelihood ODE backwards from a (log_pi: likelihood_ode), which only approximates
-// that density and which the policy can learn to drive to -infinity. log mu is always the likelihood
-// ODE (mu's sampler cannot be inverted at the policy's actions); the exact divergence is used on its
-// own fixed grid. mu and Q are frozen, only theta gets gradients, both directly (log pi_theta's
+// log pi is by default what the original GenerativeRL computes: the likelihood ODE integrated back from
+// a on likelihood_grid_points (log_pi: likelihood_ode), the same estimator on the same grid as log mu,
+// so at pi = mu the KL estimate is exactly 0. It only approximates the density of the sampler's output,
+// and a policy can learn to drive it to -infinity (docs/gmpg.md). log_pi: sampler_steps instead takes
+// the exact log-density of the sampler's own output: the sampler is a chain of invertible steps
+// x_{k+1} = Phi_k(x_k), so log pi(a) = log N(z) - sum_k log|det dPhi_k/dx_k| with each step's A x A
+// Jacobian computed exactly. Nothing is left to exploit, but against the ODE's log mu the KL estimate
+// is off by O(h) at pi = mu (first order in the step; tested). log mu is always the likelihood ODE
+// (mu's sampler cannot be inverted at the policy's actions); the exact divergence is used on its own
+// fixed grid. mu and Q are frozen, only theta gets gradients, both directly (log pi_theta's
 // network) and through a (the sampler, Q, log pi and log mu all depend on a).
 //
 // Discrete adjoint (the default): the sampler and both likelihood solves run without a graph, keeping
@@ -63,7 +65,7 @@ struct PolicyGradientOptions {
   generative::SolverKind likelihood_solver = generative::SolverKind::euler;  // euler, heun or rk4
   int likelihood_grid_points = 1000;  // log mu's grid (and log pi's with likelihood_ode)
   // Pathwise only: REINFORCE evaluates log pi at mu's actions, where only the likelihood ODE applies.
-  PolicyLogLikelihood log_pi = PolicyLogLikelihood::sampler_steps;
+  PolicyLogLikelihood log_pi = PolicyLogLikelihood::likelihood_ode;
   // exact: one vector-Jacobian product per action dim; exact_batched: the same numbers from one model
   // call on the batch replicated A times (faster for small batches, A times the memory).
   generative::DivergenceMethod divergence = generative::DivergenceMethod::exact;

@@ -24,9 +24,11 @@ PUBLISHED = {
     "walker2d-medium-replay-v2": (5000, 1000, "2.0e-5", 8),
 }
 
-# path name in file names: (path, model_type, loss)
+# path name in file names: (path, model_type, loss). Every path trains a velocity model by flow
+# matching, as the original's gmpg/{vpsde,gvp,icfm}/*.py configs do (model type "velocity_function",
+# model_loss_type "flow_matching"), the VP-SDE one included.
 PATHS = {
-    "vpsde": ("vpsde", "noise", "score_matching"),
+    "vpsde": ("vpsde", "velocity", "flow_matching"),
     "gvp": ("gvp", "velocity", "flow_matching"),
     "icfm": ("icfm", "velocity", "flow_matching"),
 }
@@ -41,6 +43,12 @@ def model_block(path_key, hidden, indent="    "):
         f"  path: {path}",
         f"  model_type: {model_type}",
         f"  loss: {loss}",
+    ]
+    if path == "vpsde":
+        # The original's VP-SDE path computes s'(t) without its -beta0/2 s(t) term, so its flow-matching
+        # target x0 s' + eps sigma' is not the path's velocity; the models it published were trained on it.
+        lines.append("  reference_compat: true      # the original's VP-SDE s'(t), as its models were trained")
+    lines += [
         "  solver: euler",
         "  grid_points: 32            # acting and evaluation: 32-point Euler grid",
         "  network:",
@@ -95,6 +103,7 @@ gmpg:
     solver: euler
     likelihood_grid_points: 1000
     likelihood_solver: euler
+    log_pi: likelihood_ode       # as the original: log pi and log mu by one estimator on one grid
     likelihood_divergence: exact_batched
     micro_batch: 10240
 """
@@ -161,6 +170,7 @@ gmpg:
     solver: euler
     likelihood_grid_points: {c['likelihood_grid']}
     likelihood_solver: euler
+    log_pi: sampler_steps        # with likelihood_ode this budget's policy exploited log pi (docs/gmpg.md)
     likelihood_divergence: exact_batched
     grad_clip: {c['grad_clip']}
 """

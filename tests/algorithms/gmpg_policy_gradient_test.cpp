@@ -11,6 +11,7 @@
 #include "algorithms/generative/likelihood.h"
 #include "algorithms/generative_policy.h"
 #include "algorithms/gmpg/discrete_adjoint.h"
+#include "algorithms/gmpg/gmpg.h"
 #include "algorithms/gmpg/policy_gradient.h"
 
 namespace grl::gmpg {
@@ -297,6 +298,22 @@ TEST(GmpgPolicyGradient, KlTermIsZeroAtPiEqualsMuAndItsGradientMatchesFiniteDiff
   // Away from mu the KL estimate moves off zero.
   Problem q = make_problem("gvp");
   EXPECT_NE(gmpg_loss(*q.pi, *q.mu, quadratic_q, q.states, q.noise, o).kl_bits, 0.0);
+}
+
+// The default log pi is log mu's estimator (the likelihood ODE on the same grid), as in the original:
+// at pi = mu the KL estimate is 0. The sampler's exact density, kept as an option, is off by the grids'
+// discretisation error there (ConvergesToTheLikelihoodOdeAtFirstOrder measures its order).
+TEST(GmpgPolicyGradient, DefaultLogPiIsLogMusEstimatorSoTheKlVanishesAtPiEqualsMu) {
+  EXPECT_EQ(PolicyGradientOptions{}.log_pi, PolicyLogLikelihood::likelihood_ode);
+  EXPECT_EQ(GmpgPolicyConfig{}.log_pi, "likelihood_ode");
+  EXPECT_EQ(policy_gradient_options(GmpgPolicyConfig{}).log_pi, PolicyLogLikelihood::likelihood_ode);
+  Problem p = make_problem("gvp");
+  copy_policy_weights(*p.mu, *p.pi);
+  PolicyGradientOptions o = small_options();
+  o.beta = 0.0;
+  EXPECT_NEAR(gmpg_loss(*p.pi, *p.mu, quadratic_q, p.states, p.noise, o).kl_bits, 0.0, 1e-6);
+  o.log_pi = PolicyLogLikelihood::sampler_steps;
+  EXPECT_GT(std::abs(gmpg_loss(*p.pi, *p.mu, quadratic_q, p.states, p.noise, o).kl_bits), 1e-4);
 }
 
 TEST(GmpgReinforce, WeightsOnHandMadeTensors) {

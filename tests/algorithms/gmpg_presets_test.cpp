@@ -30,7 +30,9 @@ TEST(GmpgPresets, PublishedSettingForNineDatasetsAndThreePaths) {
       {"hopper-medium-v2", {5000, 500, 3e-5, 20}},            {"walker2d-medium-v2", {5000, 50, 1e-4, 1}},
       {"halfcheetah-medium-replay-v2", {12000, 50, 1e-4, 4}}, {"hopper-medium-replay-v2", {5000, 1000, 3e-5, 8}},
       {"walker2d-medium-replay-v2", {5000, 1000, 2e-5, 8}}};
-  const std::map<std::string, std::string> model_type = {{"vpsde", "noise"}, {"gvp", "velocity"}, {"icfm", "velocity"}};
+  // Every path a velocity model trained by flow matching, as the original's gmpg configs have it; the
+  // VP-SDE one with the original's s'(t) (reference_compat), which its flow-matching target used.
+  const std::map<std::string, std::string> model_type = {{"vpsde", "velocity"}, {"gvp", "velocity"}, {"icfm", "velocity"}};
   int files = 0;
   for (const auto& [dataset, numbers] : published) {
     for (const auto& [path, type] : model_type) {
@@ -46,6 +48,8 @@ TEST(GmpgPresets, PublishedSettingForNineDatasetsAndThreePaths) {
       EXPECT_DOUBLE_EQ(c.behaviour.lr, 1e-4);
       EXPECT_EQ(c.behaviour.model.path, path);
       EXPECT_EQ(c.behaviour.model.model_type, type);
+      EXPECT_EQ(c.behaviour.model.loss, "flow_matching") << file;
+      EXPECT_EQ(c.behaviour.model.reference_compat, path == "vpsde") << file;
       EXPECT_EQ(c.behaviour.model.grid_points, 32);
       EXPECT_EQ(c.behaviour.model.network.hidden, (std::vector<int>{512, 256, 128}));
       EXPECT_EQ(c.policy.epochs, std::get<1>(numbers)) << file;
@@ -55,6 +59,8 @@ TEST(GmpgPresets, PublishedSettingForNineDatasetsAndThreePaths) {
       EXPECT_EQ(c.policy.grid_points, 1000);
       EXPECT_EQ(c.policy.estimator, "pathwise");
       EXPECT_EQ(c.policy.gradient, "discrete_adjoint");
+      EXPECT_EQ(c.policy.log_pi, "likelihood_ode") << file;  // one estimator for log pi and log mu
+      EXPECT_EQ(c.policy.likelihood_grid_points, 1000);
       EXPECT_EQ(run.evaluation.episodes, 10);
       ++files;
     }
@@ -73,7 +79,12 @@ TEST(GmpgPresets, CpuPresetsParseAndTrainOneStepOfEachStage) {
     const evaluation::RunConfig run = evaluation::parse_run_config(source, "gmpg");
     const GmpgConfig c = gmpg_section(run);
     EXPECT_EQ(c.behaviour.model.path, path);
+    EXPECT_EQ(c.behaviour.model.model_type, "velocity") << file;
+    EXPECT_EQ(c.behaviour.model.loss, "flow_matching") << file;
+    EXPECT_EQ(c.behaviour.model.reference_compat, path == "vpsde") << file;
     EXPECT_EQ(c.policy.grid_points, 32);
+    // The exact sampler density: with the likelihood ODE this budget's policy exploited log pi.
+    EXPECT_EQ(c.policy.log_pi, "sampler_steps") << file;
     // Not the published 1-20: at 1 the CPU critic's errors took hopper from ~19 to 3.3, at 0.1 it held
     // 20.2 (results/cpu-native-gmpg-beta).
     EXPECT_DOUBLE_EQ(c.policy.beta, 0.1) << file;
