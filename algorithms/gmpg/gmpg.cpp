@@ -8,6 +8,7 @@
 
 #include "common/config.h"
 #include "common/seeding.h"
+#include "datasets/discounted_returns.h"
 
 namespace grl::gmpg {
 
@@ -145,6 +146,7 @@ Gmpg::Gmpg(const GmpgConfig& config, const training::AlgorithmContext& context)
     critic_sampler_.emplace(*context.data, config.critic.batch_size, sampler_seed(context.seed, 1), mode);
     behaviour_sampler_.emplace(*context.data, config.behaviour.batch_size, sampler_seed(context.seed, 2), mode);
     policy_sampler_.emplace(*context.data, config.policy.batch_size, sampler_seed(context.seed, 3), mode);
+    data_return_mean_ = datasets::discounted_returns(*context.data, config.critic.iql.discount).mean().item<double>();
   }
 }
 
@@ -167,7 +169,10 @@ training::Metrics Gmpg::train_step(const std::string& stage, std::int64_t step) 
 
 training::Metrics Gmpg::critic_step() {
   critic_->set_trainable(true);
-  return critic_->update(critic_sampler_->next());
+  training::Metrics metrics = critic_->update(critic_sampler_->next());
+  // What q_mean should reach: the data's mean discounted return (datasets/discounted_returns.h).
+  metrics.emplace_back("data_return_mean", data_return_mean_);
+  return metrics;
 }
 
 training::Metrics Gmpg::behaviour_step() {

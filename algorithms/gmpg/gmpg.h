@@ -134,6 +134,7 @@ class Gmpg : public training::Algorithm {
   std::optional<datasets::BatchSampler> behaviour_sampler_;
   std::optional<datasets::BatchSampler> policy_sampler_;
   std::int64_t critic_steps_ = 1;
+  double data_return_mean_ = 0;  // mean discounted return of the data's rows, logged beside q_mean
   std::int64_t behaviour_steps_ = 1;
   std::int64_t policy_steps_ = 1;
   bool policy_started_ = false;  // pi_theta has been initialised from mu

@@ -5,6 +5,7 @@
 
 #include "common/config.h"
 #include "common/seeding.h"
+#include "datasets/discounted_returns.h"
 
 namespace grl::gmpo {
 
@@ -102,6 +103,7 @@ Gmpo::Gmpo(const GmpoConfig& config, const training::AlgorithmContext& context) 
                             datasets::SamplingMode::epoch_permutation);
     policy_sampler_.emplace(*context.data, config.policy.batch_size, derive_seed(sampler_seed, 2),
                             datasets::SamplingMode::epoch_permutation);
+    data_return_mean_ = datasets::discounted_returns(*context.data, config.critic.iql.discount).mean().item<double>();
   } else {
     critic_steps_ = config.critic.steps > 0 ? config.critic.steps : 1;
     policy_steps_ = config.policy.steps > 0 ? config.policy.steps : 1;
@@ -124,7 +126,12 @@ training::Metrics Gmpo::train_step(const std::string& stage, std::int64_t) {
   throw std::invalid_argument("gmpo: unknown stage '" + stage + "' (stages: critic, policy)");
 }
 
-training::Metrics Gmpo::critic_step() { return critic_->update(critic_sampler_->next()); }
+training::Metrics Gmpo::critic_step() {
+  training::Metrics metrics = critic_->update(critic_sampler_->next());
+  // What q_mean should reach: the data's mean discounted return (datasets/discounted_returns.h).
+  metrics.emplace_back("data_return_mean", data_return_mean_);
+  return metrics;
+}
 
 torch::Tensor Gmpo::weight_q(const torch::Tensor& states, const torch::Tensor& actions) const {
   torch::NoGradGuard no_grad;

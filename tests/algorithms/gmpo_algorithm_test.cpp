@@ -219,7 +219,16 @@ TEST(Gmpo, WeightsReadTheOnlineHeadsByDefaultAndTheTargetHeadsOnRequest) {
     config.policy.batch_size = 64;
     if (heads == "target") config.policy.weight_q = "target";
     Gmpo gmpo(config, toy_context(data));
-    for (int64_t step = 0; step < config.critic.steps; ++step) gmpo.train_step("critic", step);
+    for (int64_t step = 0; step < config.critic.steps; ++step) {
+      const auto metrics = gmpo.train_step("critic", step);
+      // Beside q_mean: the data's mean discounted return. Every toy transition ends its episode, so
+      // it is the mean reward, 1 on half of the rows.
+      double data_return = std::nan("");
+      for (const auto& [name, value] : metrics) {
+        if (name == "data_return_mean") data_return = value;
+      }
+      ASSERT_DOUBLE_EQ(data_return, 0.5);
+    }
     double online = 0, target = 0;
     {
       torch::NoGradGuard no_grad;
