@@ -67,7 +67,9 @@ TEST(Subnormals, ApplyRuntimeFlushesTheMainThreadTheIntraOpPoolAndOpenBlasWorker
   EXPECT_EQ(after.intra_op_threads, 2);
   EXPECT_EQ(after.intra_op_threads_flushing, 2);
   EXPECT_TRUE(after.blas_flushes) << "a BLAS thread still computes with subnormal operands";
-  if (openblas_threads() > 0) EXPECT_EQ(after.blas_threads, 2);
+  if (openblas_threads() > 0) {
+    EXPECT_EQ(after.blas_threads, 2);
+  }
   EXPECT_TRUE(after.all_flushing()) << after.describe();
   EXPECT_NE(after.describe().find("flushed to zero (FTZ+DAZ)"), std::string::npos) << after.describe();
 
