@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 namespace grl::config {
 
@@ -34,12 +35,38 @@ bool Check::accepts(double v) const {
 
 namespace {
 
+// YAML keeps one of two equal keys in a map and drops the other without a word (yaml-cpp: lookups find
+// the first), so a preset edited by hand could carry a value nobody reads. Refuse them, naming both
+// lines. `where` is a label and line prefix for errors; `path` the dotted key path so far.
+void reject_duplicate_keys(const YAML::Node& node, const std::string& label, const std::string& path) {
+  if (node.IsSequence()) {
+    for (std::size_t i = 0; i < node.size(); ++i) reject_duplicate_keys(node[i], label, path + "[" + std::to_string(i) + "]");
+    return;
+  }
+  if (!node.IsMap()) return;
+  std::map<std::string, int> first_line;
+  for (const auto& item : node) {
+    const std::string key = item.first.IsScalar() ? item.first.Scalar() : "";
+    const std::string dotted = path.empty() ? key : path + "." + key;
+    const int line = item.first.Mark().line + 1;
+    if (item.first.IsScalar()) {
+      const auto [it, inserted] = first_line.emplace(key, line);
+      if (!inserted) {
+        throw ConfigError(label + " line " + std::to_string(line) + ": key '" + dotted + "' appears twice (first at line " +
+                          std::to_string(it->second) + "); YAML would keep only one of them");
+      }
+    }
+    reject_duplicate_keys(item.second, label, dotted);
+  }
+}
+
 Source from_node(YAML::Node root, const std::string& label) {
   if (!root || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap()) {
     throw ConfigError(label + " line " + std::to_string(root.Mark().line + 1) +
                       ": expected a map of keys at the top level");
   }
+  reject_duplicate_keys(root, label, "");
   return Source{label, root, {}};
 }
 
@@ -76,6 +103,7 @@ void apply_overrides(Source& source, const std::vector<std::string>& overrides) 
       throw ConfigError("command-line override '" + text + "': value is not valid YAML: " + e.msg);
     }
     if (!value || value.IsNull()) value = YAML::Node(text.substr(eq + 1));
+    reject_duplicate_keys(value, "command-line override '" + text + "'", key);
 
     std::vector<std::string> parts;
     std::stringstream ss(key);

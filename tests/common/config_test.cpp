@@ -176,6 +176,23 @@ TEST(Config, MalformedOverridesAndFiles) {
   EXPECT_EQ(error_of([] { load_text("- 1\n- 2\n", "g.yaml"); }), "g.yaml line 1: expected a map of keys at the top level");
 }
 
+// Two equal keys in one map: YAML keeps one silently, so the loader refuses them, naming both lines
+// and the dotted path, in files, nested sections, lists and mapping overrides.
+TEST(Config, DuplicateKeysAreAnErrorNamingBothLines) {
+  EXPECT_EQ(error_of([] { load_text("seed: 1\nseed: 2\n", "dup.yaml"); }),
+            "dup.yaml line 2: key 'seed' appears twice (first at line 1); YAML would keep only one of them");
+  EXPECT_EQ(error_of([] { load_text("actor:\n  lr: 1\n  hidden: [3]\n  lr: 2\n", "nested.yaml"); }),
+            "nested.yaml line 4: key 'actor.lr' appears twice (first at line 2); YAML would keep only one of them");
+  EXPECT_NE(error_of([] { load_text("items:\n  - {a: 1, a: 2}\n", "list.yaml"); }).find("key 'items[0].a' appears twice"),
+            std::string::npos);
+  auto source = load_text(kGood, "good.yaml");
+  EXPECT_NE(error_of([&] { apply_overrides(source, {"actor={lr: 1, lr: 2}"}); })
+                .find("command-line override 'actor={lr: 1, lr: 2}' line 1: key 'actor.lr' appears twice"),
+            std::string::npos);
+  // Equal values under different parents are not duplicates.
+  EXPECT_NO_THROW(load_text("actor:\n  lr: 1\ncritic:\n  lr: 1\n", "ok.yaml"));
+}
+
 TEST(Config, ResolvedYamlReadsBackToTheSameValues) {
   TrainConfig c;
   c.critic.lr = 0.1 + 0.2;  // not representable in few digits: must round-trip exactly
