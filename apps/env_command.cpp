@@ -2,6 +2,7 @@
 // and a step-by-step replay of given actions for cross-checking our dynamics elsewhere.
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -220,7 +221,20 @@ ActionRows read_actions(const std::string& path, int act_dim) {
   return result;
 }
 
+// True when `out` names the same file as `input` (a link or another spelling included).
+bool same_file(const std::string& out, const std::string& input) {
+  std::error_code error;
+  return !input.empty() && std::filesystem::equivalent(out, input, error) && !error;
+}
+
 int run_replay(const ReplayArgs& args, const CLI::App& app) {
+  // The output is written by rename over its path: pointed at an input, it would replace it.
+  for (const auto& [option, input] : {std::pair<const char*, std::string>{"--actions", args.actions}, {"--state", args.state}}) {
+    if (same_file(args.out, input)) {
+      throw std::invalid_argument("--out " + args.out + " is the " + option + " file; the replay would replace it "
+                                  "(choose another output path)");
+    }
+  }
   auto env = envs::make_env(args.env.env, args.env.options());
   const int nq = env->nq(), nv = env->nv(), obs_dim = env->obs_dim();
   const auto actions = read_actions(args.actions, env->act_dim());
