@@ -10,6 +10,7 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "common/blas_kernels.h"
 #include "common/config.h"
 #include "common/memory_reuse.h"
 #include "common/subnormals.h"
@@ -83,6 +84,12 @@ void apply_runtime(const RuntimeSettings& settings) {
   set_compute_threads(settings.threads);
   // After the thread counts: the pools then have their final size, and each member gets the bits.
   flush_subnormals_on_compute_threads();
+}
+
+void start_runtime_as_grl(char** argv, const RuntimeSettings& settings) {
+  const bool kernels_pinned = pin_blas_kernels();
+  if (prefer_passive_openmp_waiting(settings.threads) || kernels_pinned) restart_for_environment(argv);
+  apply_runtime(settings);
 }
 
 std::string resolve_device(const std::string& device) {

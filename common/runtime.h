@@ -40,6 +40,12 @@ bool prefer_passive_openmp_waiting(int threads);
 // unless the restart fails: then it warns and the program goes on as it was loaded.
 void restart_for_environment(char** argv);
 
+// Everything grl's main() does to its process before computing, for the programs that measure what grl
+// computes (perf/): pins OpenBLAS's kernels (common/blas_kernels.h) and prefers passive OpenMP waiting,
+// restarting the program once when either needs it, then apply_runtime. Call it first in main(), after
+// parsing the arguments.
+void start_runtime_as_grl(char** argv, const RuntimeSettings& settings);
+
 // OpenBLAS's thread count for a scope, restored after. A threaded OpenBLAS splits a product across
 // its threads and rounds differently from one thread, so what must come out the same whatever
 // --threads says (native datasets) is computed with a fixed count. No effect where the BLAS is not

@@ -15,7 +15,6 @@
 
 #include "algorithms/evaluation/evaluator.h"
 #include "algorithms/gmpo/gmpo.h"
-#include "common/blas_kernels.h"
 #include "common/runtime.h"
 #include "envs/env_catalog.h"
 
@@ -35,10 +34,7 @@ int main(int argc, char** argv) {
     else if (i + 1 < argc && !std::strcmp(argv[i], "--path")) path = argv[++i];
     else if (i + 1 < argc && !std::strcmp(argv[i], "--precision")) precision = argv[++i];
   }
-  // Start up as grl does: its BLAS kernels, passive OpenMP waiting, then apply_runtime.
-  const bool kernels_pinned = grl::pin_blas_kernels();
-  if (grl::prefer_passive_openmp_waiting(threads) || kernels_pinned) grl::restart_for_environment(argv);
-  grl::apply_runtime(grl::RuntimeSettings{threads});
+  grl::start_runtime_as_grl(argv, grl::RuntimeSettings{threads});
   torch::manual_seed(0);
   grl::training::AlgorithmContext context;
   context.env = grl::envs::env_spec("halfcheetah");

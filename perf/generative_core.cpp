@@ -145,10 +145,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  // Start up as grl does: its BLAS kernels, passive OpenMP waiting, then apply_runtime.
-  const bool kernels_pinned = grl::pin_blas_kernels();
-  if (grl::prefer_passive_openmp_waiting(threads) || kernels_pinned) grl::restart_for_environment(argv);
-  grl::apply_runtime(grl::RuntimeSettings{threads});
+  grl::start_runtime_as_grl(argv, grl::RuntimeSettings{threads});
   const torch::Device device(device_name);
   const double seconds = quick ? 0.3 : 2.0;
   torch::manual_seed(0);

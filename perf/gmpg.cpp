@@ -28,7 +28,6 @@
 #include "algorithms/generative_policy.h"
 #include "algorithms/gmpg/policy_gradient.h"
 #include "algorithms/iql/iql_critic.h"
-#include "common/blas_kernels.h"
 #include "common/runtime.h"
 
 namespace {
@@ -253,10 +252,7 @@ int main(int argc, char** argv) {
     }
   }
   if (args.threads > 0) {
-    // Start up as grl does: its BLAS kernels, passive OpenMP waiting, then apply_runtime.
-    const bool kernels_pinned = grl::pin_blas_kernels();
-    if (grl::prefer_passive_openmp_waiting(args.threads) || kernels_pinned) grl::restart_for_environment(argv);
-    grl::apply_runtime(grl::RuntimeSettings{args.threads});
+    grl::start_runtime_as_grl(argv, grl::RuntimeSettings{args.threads});
   }
   g_args = args;
   std::string widths;

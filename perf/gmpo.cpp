@@ -58,10 +58,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--seconds")) seconds = std::stod(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
   }
-  // Start up as grl does: its BLAS kernels, passive OpenMP waiting, then apply_runtime.
-  const bool kernels_pinned = grl::pin_blas_kernels();
-  if (grl::prefer_passive_openmp_waiting(threads) || kernels_pinned) grl::restart_for_environment(argv);
-  grl::apply_runtime(grl::RuntimeSettings{threads});
+  grl::start_runtime_as_grl(argv, grl::RuntimeSettings{threads});
   torch::manual_seed(0);
   const grl::envs::EnvSpec spec = grl::envs::env_spec("hopper");
   const int64_t n = 100000;

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "algorithms/iql/iql_critic.h"
 #include "baselines/sac/sac.h"
 #include "common/blas_kernels.h"
 #include "common/runtime.h"
@@ -80,10 +81,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "grl_perf_sac: --threads and --batch must be >= 1 and --seconds > 0\n");
     return 2;
   }
-  // Start up as grl does: its BLAS kernels, passive OpenMP waiting, then apply_runtime.
-  const bool kernels_pinned = grl::pin_blas_kernels();
-  if (grl::prefer_passive_openmp_waiting(threads) || kernels_pinned) grl::restart_for_environment(argv);
-  grl::apply_runtime(grl::RuntimeSettings{threads});
+  grl::start_runtime_as_grl(argv, grl::RuntimeSettings{threads});
   torch::manual_seed(0);
 
   const grl::envs::EnvSpec spec = grl::envs::env_spec(env_id);
@@ -129,7 +127,7 @@ int main(int argc, char** argv) {
       {"critic step (twin Q forward, MSE, backward, Adam)",
        [&] {
          const auto [q1, q2] = agent.q->forward(data.observations, data.actions);
-         const auto loss = 0.5 * (torch::mse_loss(q1, target.view_as(q1)) + torch::mse_loss(q2, target.view_as(q2)));
+         const auto loss = grl::iql::double_q_loss(q1, q2, target);
          critic_adam.zero_grad();
          loss.backward();
          critic_adam.step();
@@ -153,12 +151,7 @@ int main(int argc, char** argv) {
          alpha_adam.step();
        }},
       {"Polyak update of the target critic",
-       [&] {
-         torch::NoGradGuard no_grad;
-         const auto from = agent.q->parameters();
-         auto to = agent.q_target->parameters();
-         for (std::size_t i = 0; i < to.size(); ++i) to[i].mul_(1.0 - config.target_update_rate).add_(from[i], config.target_update_rate);
-       }},
+       [&] { grl::iql::polyak_update(*agent.q, *agent.q_target, config.target_update_rate); }},
   };
   double parts_ms = 0;
   for (const Part& part : parts) {

@@ -20,7 +20,6 @@ On Debian 12, `apt-get install python3-torch` gives Python PyTorch 1.13.1 over t
 OpenBLAS that grl links (run it with /usr/bin/python3): the comparison of issues 5 and 6 on our machines.
 """
 import argparse
-import ctypes
 import math
 import statistics
 import time
@@ -28,6 +27,8 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from openblas_threads import set_openblas_threads
 
 
 class GaussianFourierProjection(nn.Module):
@@ -123,19 +124,6 @@ def measure(body, seconds, warmup=3, min_reps=5, device="cpu"):
             torch.cuda.synchronize()
         times.append((time.perf_counter() - t0) * 1000)
     return statistics.median(times)
-
-
-def set_openblas_threads(threads):
-    """torch.set_num_threads does not size OpenBLAS's own thread pool (one thread per core by default), so
-    with Debian's python3-torch a '1 thread' run would multiply matrices on every core. grl sets both;
-    so does this, where the BLAS is OpenBLAS. Returns OpenBLAS's thread count, or None."""
-    try:
-        blas = ctypes.CDLL("libblas.so.3")
-        if threads > 0:
-            blas.openblas_set_num_threads(threads)
-        return blas.openblas_get_num_threads()
-    except (OSError, AttributeError):
-        return None
 
 
 def main():

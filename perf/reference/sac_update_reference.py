@@ -14,7 +14,6 @@ the same threads, sizes and environment (OPENBLAS_CORETYPE as grl pins it). On D
 `apt-get install python3-torch` gives Python PyTorch 1.13.1 over the same libtorch and OpenBLAS.
 """
 import argparse
-import ctypes
 import math
 import statistics
 import time
@@ -22,6 +21,8 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from openblas_threads import set_openblas_threads
 
 
 def mlp(inputs, outputs, hidden=(256, 256)):
@@ -58,16 +59,6 @@ class TwinQ(nn.Module):
     def forward(self, states, actions):
         x = torch.cat([actions, states], 1)
         return self.q1(x).squeeze(1), self.q2(x).squeeze(1)
-
-
-def set_openblas_threads(threads):
-    """torch.set_num_threads does not size OpenBLAS's own pool; grl sets both, and so does this."""
-    try:
-        blas = ctypes.CDLL("libblas.so.3")
-        blas.openblas_set_num_threads(threads)
-        return blas.openblas_get_num_threads()
-    except (OSError, AttributeError):
-        return None
 
 
 def main():
