@@ -182,6 +182,28 @@ TEST(Gmpo, EveryPathAndParameterisationTrainsWithFiniteWeightedLoss) {
   }
 }
 
+// The config error of a gmpo section read from `yaml` (as the file gmpo.yaml), or "(accepted)".
+std::string gmpo_config_error(const std::string& yaml) {
+  auto config = training::algorithm_registry().get("gmpo").make_config();
+  const auto source = config::load_text(yaml, "gmpo.yaml");
+  config::Reader reader(source, source.root, "gmpo.");
+  try {
+    config->visit(reader);
+    reader.finish();
+  } catch (const config::ConfigError& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+// The value of metric `name` in one step's metrics, NaN when the step did not log it.
+double metric(const training::Metrics& metrics, const std::string& name) {
+  for (const auto& [key, value] : metrics) {
+    if (key == name) return value;
+  }
+  return std::nan("");
+}
+
 TEST(Gmpo, ConfigFromYamlRejectsUnknownKeysWithTheirPath) {
   const auto& factory = training::algorithm_registry().get("gmpo");
   auto config = factory.make_config();
@@ -196,16 +218,8 @@ TEST(Gmpo, ConfigFromYamlRejectsUnknownKeysWithTheirPath) {
   EXPECT_EQ(typed.critic.iql.expectile, 0.9);
   EXPECT_EQ(typed.policy.clamp, 100.0);  // default kept
 
-  auto bad = factory.make_config();
-  const auto bad_source = config::load_text("policy:\n  betta: 8\n", "gmpo.yaml");
-  config::Reader bad_reader(bad_source, bad_source.root, "gmpo.");
-  try {
-    bad->visit(bad_reader);
-    bad_reader.finish();
-    FAIL() << "unknown key accepted";
-  } catch (const config::ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("gmpo.yaml line 2: unknown key 'gmpo.policy.betta'"), std::string::npos) << e.what();
-  }
+  const std::string error = gmpo_config_error("policy:\n  betta: 8\n");
+  EXPECT_NE(error.find("gmpo.yaml line 2: unknown key 'gmpo.policy.betta'"), std::string::npos) << error;
 }
 
 // The weights read min(Q1, Q2) of the online heads, as the original's gmpo.py does, unless
@@ -220,14 +234,9 @@ TEST(Gmpo, WeightsReadTheOnlineHeadsByDefaultAndTheTargetHeadsOnRequest) {
     if (heads == "target") config.policy.weight_q = "target";
     Gmpo gmpo(config, toy_context(data));
     for (int64_t step = 0; step < config.critic.steps; ++step) {
-      const auto metrics = gmpo.train_step("critic", step);
       // Beside q_mean: the data's mean discounted return. Every toy transition ends its episode, so
       // it is the mean reward, 1 on half of the rows.
-      double data_return = std::nan("");
-      for (const auto& [name, value] : metrics) {
-        if (name == "data_return_mean") data_return = value;
-      }
-      ASSERT_DOUBLE_EQ(data_return, 0.5);
+      ASSERT_DOUBLE_EQ(metric(gmpo.train_step("critic", step), "data_return_mean"), 0.5);
     }
     double online = 0, target = 0;
     {
@@ -241,22 +250,11 @@ TEST(Gmpo, WeightsReadTheOnlineHeadsByDefaultAndTheTargetHeadsOnRequest) {
                    .item<double>();
     }
     ASSERT_GT(std::abs(online - target), 1e-3) << "the heads must differ for the test to tell them apart";
-    double logged = std::nan("");
-    for (const auto& [name, value] : gmpo.train_step("policy", 0)) {
-      if (name == "advantage_mean") logged = value;
-    }
-    EXPECT_NEAR(logged, heads == "online" ? online : target, 1e-5) << heads;
+    EXPECT_NEAR(metric(gmpo.train_step("policy", 0), "advantage_mean"), heads == "online" ? online : target, 1e-5)
+        << heads;
   }
-  auto bad = training::algorithm_registry().get("gmpo").make_config();
-  const auto source = config::load_text("policy:\n  weight_q: both\n", "gmpo.yaml");
-  config::Reader reader(source, source.root, "gmpo.");
-  try {
-    bad->visit(reader);
-    reader.finish();
-    FAIL() << "weight_q 'both' accepted";
-  } catch (const config::ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("gmpo.policy.weight_q"), std::string::npos) << e.what();
-  }
+  const std::string error = gmpo_config_error("policy:\n  weight_q: both\n");
+  EXPECT_NE(error.find("gmpo.policy.weight_q"), std::string::npos) << error;
 }
 
 TEST(Gmpo, ActingOnlyBuildRefusesToTrain) {

@@ -1,6 +1,7 @@
 # `grl env replay`: per-step CSV; replaying from the written initial state reproduces the seeded
 # replay exactly; bad actions are errors naming file and line, and leave no output file.
 cmake_policy(SET CMP0007 NEW)  # keep the empty fields of the initial row
+include(${CMAKE_CURRENT_LIST_DIR}/support/checks.cmake)
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 file(WRITE ${WORK}/actions.csv "a0,a1,a2\n0.1,0.2,0.3\n2,-3,0.5\n# a comment\n\n-0.4,0.9,0\n0,0,0\n")
@@ -50,30 +51,18 @@ endif()
 
 # A NaN action is an error naming the file, the line and the action index; nothing is written.
 file(WRITE ${WORK}/bad.csv "0,0,0\n0.1,nan,0\n")
-execute_process(COMMAND ${GRL} env replay --env hopper --actions ${WORK}/bad.csv --seed 0 --out ${WORK}/bad_out.csv
-                ERROR_VARIABLE err RESULT_VARIABLE rc OUTPUT_QUIET)
-string(FIND "${err}" "bad.csv:2: hopper: action[1] is nan" at)
-if(rc EQUAL 0 OR at EQUAL -1)
-  message(FATAL_ERROR "NaN action not reported with file, line and index (${rc}): ${err}")
-endif()
+expect_error("bad.csv:2: hopper: action[1] is nan"
+             ${GRL} env replay --env hopper --actions ${WORK}/bad.csv --seed 0 --out ${WORK}/bad_out.csv)
 if(EXISTS ${WORK}/bad_out.csv)
   message(FATAL_ERROR "a failed replay left an output file")
 endif()
 file(WRITE ${WORK}/short.csv "0.1,0.2\n")
-execute_process(COMMAND ${GRL} env replay --env hopper --actions ${WORK}/short.csv --seed 0 --out ${WORK}/short_out.csv
-                ERROR_VARIABLE err RESULT_VARIABLE rc OUTPUT_QUIET)
-string(FIND "${err}" "short.csv:1: expected 3 action values, got 2" at)
-if(rc EQUAL 0 OR at EQUAL -1)
-  message(FATAL_ERROR "wrong action width not reported (${rc}): ${err}")
-endif()
+expect_error("short.csv:1: expected 3 action values, got 2"
+             ${GRL} env replay --env hopper --actions ${WORK}/short.csv --seed 0 --out ${WORK}/short_out.csv)
 # --out naming an input file is refused before anything is written: the atomic rename would replace it.
 file(READ ${WORK}/actions.csv actions_before)
-execute_process(COMMAND ${GRL} env replay --env hopper --actions ${WORK}/actions.csv --seed 0 --out ${WORK}/actions.csv
-                ERROR_VARIABLE err RESULT_VARIABLE rc OUTPUT_QUIET)
-string(FIND "${err}" "--out ${WORK}/actions.csv is the --actions file; the replay would replace it" at)
-if(rc EQUAL 0 OR at EQUAL -1)
-  message(FATAL_ERROR "replay over its own actions file not refused (${rc}): ${err}")
-endif()
+expect_error("--out ${WORK}/actions.csv is the --actions file; the replay would replace it"
+             ${GRL} env replay --env hopper --actions ${WORK}/actions.csv --seed 0 --out ${WORK}/actions.csv)
 file(READ ${WORK}/actions.csv actions_after)
 if(NOT actions_before STREQUAL actions_after)
   message(FATAL_ERROR "the refused replay changed its actions file")

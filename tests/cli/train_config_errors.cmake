@@ -3,16 +3,7 @@
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 
-function(expect_error expected)
-  execute_process(COMMAND ${ARGN} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
-  if(rc EQUAL 0)
-    message(FATAL_ERROR "expected failure: ${ARGN}\n${out}")
-  endif()
-  string(FIND "${err}" "${expected}" at)
-  if(at EQUAL -1)
-    message(FATAL_ERROR "error of '${ARGN}' lacks '${expected}':\n${err}")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/support/checks.cmake)
 
 set(preset ${SOURCE_DIR}/presets/gmpo/cpu-gvp.yaml)
 file(READ ${preset} text)

@@ -24,6 +24,19 @@ function(run_ok_with_stderr out_var)
   set(${out_var} "${out}${err}" PARENT_SCOPE)
 endfunction()
 
+# expect_error(<expected> <command>...): the command must fail (non-zero exit) with <expected> in its
+# standard error.
+function(expect_error expected)
+  execute_process(COMMAND ${ARGN} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  if(rc EQUAL 0)
+    message(FATAL_ERROR "expected failure: ${ARGN}\n${out}")
+  endif()
+  string(FIND "${err}" "${expected}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "error of '${ARGN}' lacks '${expected}':\n${err}")
+  endif()
+endfunction()
+
 function(expect_in text expected)
   string(FIND "${text}" "${expected}" at)
   if(at EQUAL -1)
