@@ -125,6 +125,7 @@ training::AlgorithmContext context_for(const PreparedRun& run, const std::string
   context.env = run.env;
   context.device = torch::Device(resolve_device(device));
   context.seed = static_cast<std::uint64_t>(run.config.seed);
+  if (run.dataset) context.reward_scaling = run.dataset->reward_scaling;
   return context;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "algorithms/training/temperature_rule.h"
 #include "common/config.h"
 #include "common/seeding.h"
 #include "datasets/discounted_returns.h"
@@ -36,6 +37,8 @@ void GmpgPolicyConfig::visit(V& v) {
   v.field("batch_size", batch_size, "states per step", config::at_least(1));
   v.field("lr", lr, "Adam learning rate of pi_theta", config::positive());
   v.field("beta", beta, "weight of -Q against the KL in bits per action dimension", config::non_negative());
+  v.field("beta_rule", beta_rule, "how beta carries over to the dataset's reward scale: as_given or env_return_span",
+          config::one_of(training::temperature_rules()));
   v.field("estimator", estimator, "pathwise: gradient through the sampler; reinforce: score function",
           config::one_of({"pathwise", "reinforce"}));
   v.field("gradient", gradient, "discrete_adjoint (bounded memory) or autograd (unrolled solvers)",
@@ -147,6 +150,8 @@ Gmpg::Gmpg(const GmpgConfig& config, const training::AlgorithmContext& context)
     behaviour_sampler_.emplace(*context.data, config.behaviour.batch_size, sampler_seed(context.seed, 2), mode);
     policy_sampler_.emplace(*context.data, config.policy.batch_size, sampler_seed(context.seed, 3), mode);
     data_return_mean_ = datasets::discounted_returns(*context.data, config.critic.iql.discount).mean().item<double>();
+    gradient_options_.beta =
+        config.policy.beta * training::temperature_factor(config.policy.beta_rule, context.reward_scaling, context.env);
   }
 }
 
@@ -215,7 +220,8 @@ training::Metrics Gmpg::policy_step(std::int64_t step) {
                       {"kl_bits", stats.kl_bits},
                       {"log_pi_bits", stats.log_pi_bits},
                       {"log_mu_bits", stats.log_mu_bits},
-                      {"grad_norm", grad_norm}};
+                      {"grad_norm", grad_norm},
+                      {"beta", gradient_options_.beta}};
   if (config_.policy.estimator == "reinforce") m.emplace_back("weight_mean", stats.weight_mean);
   return m;
 }

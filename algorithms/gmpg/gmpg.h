@@ -55,6 +55,7 @@ struct GmpgPolicyConfig {
   std::int64_t batch_size = 40960;
   double lr = 1e-4;                        // Adam on theta
   double beta = 1.0;                       // weight of -Q against the KL in bits per dimension
+  std::string beta_rule = "as_given";      // as_given or env_return_span (algorithms/training/temperature_rule.h)
   std::string estimator = "pathwise";      // pathwise: through the sampler; reinforce: score function
   std::string gradient = "discrete_adjoint";  // discrete_adjoint or autograd (unrolled, memory-hungry)
   int grid_points = 1000;                  // K: sampler grid the gradient flows through

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "algorithms/training/temperature_rule.h"
 #include "common/config.h"
 #include "common/seeding.h"
 #include "datasets/discounted_returns.h"
@@ -26,6 +27,8 @@ void GmpoPolicyConfig::visit(V& v) {
   v.field("batch_size", batch_size, "transitions per step", config::at_least(1));
   v.field("lr", lr, "Adam learning rate", config::positive());
   v.field("beta", beta, "inverse temperature of the weights", config::non_negative());
+  v.field("beta_rule", beta_rule, "how beta carries over to the dataset's reward scale: as_given or env_return_span",
+          config::one_of(training::temperature_rules()));
   v.field("clamp", clamp, "largest advantage weight C", config::positive());
   v.field("weighting", weighting, "advantage: min(exp(beta A), C); softmax: over K candidates per state",
           config::one_of({"advantage", "softmax"}));
@@ -104,7 +107,9 @@ Gmpo::Gmpo(const GmpoConfig& config, const training::AlgorithmContext& context) 
     policy_sampler_.emplace(*context.data, config.policy.batch_size, derive_seed(sampler_seed, 2),
                             datasets::SamplingMode::epoch_permutation);
     data_return_mean_ = datasets::discounted_returns(*context.data, config.critic.iql.discount).mean().item<double>();
+    beta_ = config.policy.beta * training::temperature_factor(config.policy.beta_rule, context.reward_scaling, context.env);
   } else {
+    beta_ = config.policy.beta;
     critic_steps_ = config.critic.steps > 0 ? config.critic.steps : 1;
     policy_steps_ = config.policy.steps > 0 ? config.policy.steps : 1;
   }
@@ -149,7 +154,7 @@ training::Metrics Gmpo::policy_step() {
     {
       torch::NoGradGuard no_grad;
       advantage = weight_q(batch.observations, batch.actions) - critic_->value(batch.observations);
-      weights = advantage_weights(advantage, torch::zeros_like(advantage), c.beta, c.clamp);
+      weights = advantage_weights(advantage, torch::zeros_like(advantage), beta_, c.clamp);
     }
     const torch::Tensor per_sample = policy_->loss_per_sample(batch.actions, batch.observations);
     loss = (weights * per_sample).mean();
@@ -157,6 +162,8 @@ training::Metrics Gmpo::policy_step() {
                {"generative_loss", per_sample.detach().mean().item<double>()},
                {"weight_mean", weights.mean().item<double>()},
                {"weight_max", weights.max().item<double>()},
+               {"weight_std", weights.std().item<double>()},
+               {"beta", beta_},
                {"clamped_fraction", (weights >= c.clamp).to(torch::kFloat64).mean().item<double>()},
                {"advantage_mean", advantage.mean().item<double>()}};
   } else {
@@ -170,14 +177,15 @@ training::Metrics Gmpo::policy_step() {
       candidates = torch::cat({batch.actions.unsqueeze(1), sampled}, 1).reshape({b * k, a_dim});
       states = batch.observations.repeat_interleave(k, 0);
       const torch::Tensor q = weight_q(states, candidates).view({b, k});
-      weights = softmax_weights(q, c.beta);
+      weights = softmax_weights(q, beta_);
     }
     const torch::Tensor per_sample = policy_->loss_per_sample(candidates, states).view({b, k});
     loss = (weights * per_sample).sum(1).mean();
     metrics = {{"loss", loss.item<double>()},
                {"generative_loss", per_sample.detach().mean().item<double>()},
                {"data_action_weight", weights.select(1, 0).mean().item<double>()},
-               {"weight_max", weights.max().item<double>()}};
+               {"weight_max", weights.max().item<double>()},
+               {"beta", beta_}};
   }
   policy_optimizer_->zero_grad();
   loss.backward();

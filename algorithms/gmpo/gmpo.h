@@ -45,6 +45,9 @@ struct GmpoPolicyConfig {
   std::int64_t batch_size = 4096;
   double lr = 1e-4;             // Adam
   double beta = 1.0;            // inverse temperature of the advantage weights
+  // How beta carries over to this dataset's reward scale (algorithms/training/temperature_rule.h):
+  // "as_given" (the paper's configs) or "env_return_span".
+  std::string beta_rule = "as_given";
   double clamp = 100.0;         // C: largest weight
   std::string weighting = "advantage";  // advantage: min(exp(beta A), C); softmax: over K candidates
   int softmax_samples = 16;     // K (softmax weighting): the dataset action + K - 1 policy samples
@@ -118,6 +121,7 @@ class Gmpo : public training::Algorithm {
   std::optional<datasets::BatchSampler> critic_sampler_;
   std::optional<datasets::BatchSampler> policy_sampler_;
   std::int64_t critic_steps_ = 1;
+  double beta_ = 0;              // policy.beta times its rule's factor for this dataset
   double data_return_mean_ = 0;  // mean discounted return of the data's rows, logged beside q_mean
   std::int64_t policy_steps_ = 1;
 };

@@ -20,6 +20,7 @@
 #include "algorithms/training/algorithm.h"
 #include "common/config.h"
 #include "common/registry.h"
+#include "datasets/reward_scaling.h"
 #include "datasets/transition_set.h"
 #include "envs/env_catalog.h"
 
@@ -42,12 +43,14 @@ class TypedAlgorithmConfig : public AlgorithmConfig {
 };
 
 // What an algorithm is built with: the data it trains on (already on `device`, rewards already
-// scaled as the run config asked), the env it is scored in, the device and the run seed.
+// scaled as the run config asked), the env it is scored in, the device, the run seed and the reward
+// scaling that was applied (temperature rules read it: algorithms/training/temperature_rule.h).
 struct AlgorithmContext {
   const datasets::TransitionSet* data = nullptr;
   envs::EnvSpec env;
   torch::Device device = torch::kCPU;
   std::uint64_t seed = 0;
+  datasets::RewardScaling reward_scaling;
 };
 
 struct AlgorithmFactory {

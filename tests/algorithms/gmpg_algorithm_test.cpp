@@ -114,6 +114,30 @@ TEST(GmpgAlgorithm, ReinforceEstimatorTrainsThePolicyOnly) {
   EXPECT_FALSE(torch::equal(weights(*algo.guided_policy()), mu));
 }
 
+// policy.beta_rule env_return_span: the policy stage uses (and logs) beta times the data's return
+// spread over hopper's reference span; as_given keeps beta.
+TEST(GmpgAlgorithm, BetaRuleScalesTheWeightOfQ) {
+  const envs::EnvSpec env = envs::env_spec("hopper");
+  const datasets::TransitionSet data = tiny_dataset(env);
+  for (const std::string rule : {"as_given", "env_return_span"}) {
+    GmpgConfig config = tiny_config();
+    config.policy.beta = 20;
+    config.policy.beta_rule = rule;
+    training::AlgorithmContext context{&data, env, torch::kCPU, 9};
+    context.reward_scaling.kind = datasets::RewardScalingKind::iql_locomotion;
+    context.reward_scaling.min_return = 565.15;
+    context.reward_scaling.max_return = 683.49;
+    Gmpg algo(config, context);
+    algo.train_step("critic", 0);
+    algo.train_step("behaviour", 0);
+    double beta = -1;
+    for (const auto& [name, value] : algo.train_step("policy", 0)) {
+      if (name == "beta") beta = value;
+    }
+    EXPECT_NEAR(beta, rule == "as_given" ? 20.0 : 20.0 * 118.34 / 3254.572305, 1e-9) << rule;
+  }
+}
+
 TEST(GmpgAlgorithm, ConfigErrorsNameTheKey) {
   try {
     config::parse<GmpgConfig>(config::load_text("policy:\n  estimator: magic\n", "gmpg.yaml"));
@@ -126,6 +150,12 @@ TEST(GmpgAlgorithm, ConfigErrorsNameTheKey) {
     FAIL();
   } catch (const config::ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("grid_point"), std::string::npos) << e.what();
+  }
+  try {
+    config::parse<GmpgConfig>(config::load_text("policy:\n  beta_rule: d4rl\n", "gmpg.yaml"));
+    FAIL();
+  } catch (const config::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("policy.beta_rule"), std::string::npos) << e.what();
   }
 }
 

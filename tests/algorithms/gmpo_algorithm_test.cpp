@@ -257,6 +257,40 @@ TEST(Gmpo, WeightsReadTheOnlineHeadsByDefaultAndTheTargetHeadsOnRequest) {
   EXPECT_NE(error.find("gmpo.policy.weight_q"), std::string::npos) << error;
 }
 
+// policy.beta_rule env_return_span multiplies beta by (max_return - min_return) / (REF_MAX - REF_MIN)
+// under IQL's locomotion scaling: 0.25 / 1 here. With the whole dataset as one batch, the logged
+// weight mean is recomputed from the critic with that beta.
+TEST(Gmpo, BetaRuleScalesTheTemperatureByTheDataSpreadOverTheEnvSpan) {
+  const auto data = two_mode_data(64, 3);
+  for (const std::string rule : {"as_given", "env_return_span"}) {
+    GmpoConfig config = toy_config("gvp", "velocity", "flow_matching");
+    config.critic.steps = 30;
+    config.policy.batch_size = 64;
+    config.policy.beta = 8;
+    config.policy.beta_rule = rule;
+    training::AlgorithmContext context = toy_context(data);
+    context.reward_scaling.kind = datasets::RewardScalingKind::iql_locomotion;
+    context.reward_scaling.min_return = 0.0;
+    context.reward_scaling.max_return = 0.25;
+    Gmpo gmpo(config, context);
+    for (int64_t step = 0; step < config.critic.steps; ++step) gmpo.train_step("critic", step);
+    const double beta = rule == "as_given" ? 8.0 : 2.0;
+    double expected_weight_mean = 0;
+    {
+      torch::NoGradGuard no_grad;
+      const auto advantage =
+          gmpo.critic()->q_value(data.observations, data.actions) - gmpo.critic()->value(data.observations);
+      expected_weight_mean = torch::clamp_max(torch::exp(beta * advantage), 100.0).mean().item<double>();
+    }
+    const auto metrics = gmpo.train_step("policy", 0);
+    EXPECT_DOUBLE_EQ(metric(metrics, "beta"), beta) << rule;
+    EXPECT_NEAR(metric(metrics, "weight_mean"), expected_weight_mean, 1e-5 * expected_weight_mean) << rule;
+  }
+  const std::string error = gmpo_config_error("policy:\n  beta_rule: d4rl\n");
+  EXPECT_NE(error.find("gmpo.policy.beta_rule"), std::string::npos) << error;
+  EXPECT_NE(error.find("env_return_span"), std::string::npos) << error;
+}
+
 TEST(Gmpo, ActingOnlyBuildRefusesToTrain) {
   training::AlgorithmContext context;
   context.env = toy_spec(1, 1);
