@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iomanip>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -60,6 +61,22 @@ Curve read_curve(const std::filesystem::path& metrics) {
   return curve;
 }
 
+// The last critic-stage line of a run that logs q_mean beside the data's mean discounted return
+// (GMPO and GMPG do): {q_mean, data_return_mean}.
+std::optional<std::pair<double, double>> read_critic_fit(const std::filesystem::path& metrics) {
+  std::ifstream in(metrics);
+  std::optional<std::pair<double, double>> last;
+  for (std::string line; std::getline(in, line);) {
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || j.value("stage", "") != "critic") continue;
+    if (!j.contains("q_mean") || !j.contains("data_return_mean") || !j["q_mean"].is_number() ||
+        !j["data_return_mean"].is_number())
+      continue;
+    last = std::make_pair(j["q_mean"].get<double>(), j["data_return_mean"].get<double>());
+  }
+  return last;
+}
+
 struct Plotter {
   std::filesystem::path dir;
   std::vector<std::string> scripts;
@@ -112,6 +129,7 @@ ReportSummary write_report(const std::filesystem::path& out) {
   // Results by (label, dataset), in seed order.
   std::map<std::pair<std::string, std::string>, std::vector<CellResult>> results;
   std::map<std::pair<std::string, std::string>, std::vector<Curve>> curves;
+  std::map<std::pair<std::string, std::string>, std::vector<std::pair<double, double>>> critic_fits;
   std::vector<std::string> missing;
   std::set<std::string> machines, software, devices;
   std::map<std::string, std::string> budgets;  // label -> "critic 30000, policy 10000 steps"
@@ -124,6 +142,9 @@ ReportSummary write_report(const std::filesystem::path& out) {
     const CellResult r = read_cell_result(path);
     results[{cell.algorithm.label, cell.dataset}].push_back(r);
     curves[{cell.algorithm.label, cell.dataset}].push_back(read_curve(cell_directory(out, cell) / "metrics.jsonl"));
+    if (const auto fit = read_critic_fit(cell_directory(out, cell) / "metrics.jsonl")) {
+      critic_fits[{cell.algorithm.label, cell.dataset}].push_back(*fit);
+    }
     machines.insert(r.machine);
     software.insert(r.software);
     devices.insert(r.device);
@@ -300,6 +321,24 @@ ReportSummary write_report(const std::filesystem::path& out) {
           "and their behaviour policies score differently from D4RL's (docs/native-datasets.md; the hopper medium "
           "data scores about 20 against D4RL's 44), so compare the algorithms with each other and with the data's own "
           "score, not with these columns.\n\n";
+  }
+  if (!critic_fits.empty()) {
+    md << "## Critic fit\n\nThe critic's mean Q on its last logged batch against the mean discounted return of the "
+          "data's rows (what Q should reach once converged; both in the run's scaled rewards), mean over seeds. A "
+          "ratio well below 1 means the critic stopped before it converged, and its advantages are mostly "
+          "transient error.\n\n| algorithm | dataset | q_mean | data return | ratio |\n|---|---|---|---|---|\n";
+    for (const auto& [key, fits] : critic_fits) {
+      double q = 0, data = 0;
+      for (const auto& [q_mean, data_return] : fits) {
+        q += q_mean;
+        data += data_return;
+      }
+      q /= static_cast<double>(fits.size());
+      data /= static_cast<double>(fits.size());
+      md << "| " << key.first << " | " << key.second << " | " << fixed(q) << " | " << fixed(data) << " | "
+         << (data != 0 ? fixed(q / data, 2) : std::string("-")) << " |\n";
+    }
+    md << "\n";
   }
   md << "## Plots\n\n";
   if (summary.plots) {

@@ -2,6 +2,7 @@
 // cell` processes, stopped and run again (only what was missing runs; an interrupted cell resumes),
 // and a report whose numbers are recomputed here from the per-run files.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -210,6 +211,32 @@ TEST(Bench, SweepStoppedAndRunAgainFinishesOnlyWhatWasMissingAndTheReportAddsUp)
   EXPECT_NE(readme.find("## Where it ran"), std::string::npos);
   EXPECT_NE(readme.find("LibTorch"), std::string::npos);
   EXPECT_NE(readme.find("critic 20, policy 30 steps"), std::string::npos) << readme;
+  // Critic fit: each label's last critic line per seed (both labels are GMPO runs), averaged.
+  EXPECT_NE(readme.find("## Critic fit"), std::string::npos) << readme;
+  for (const std::string label : {"GMPO-GVP", "flow"}) {
+    double q = 0, data = 0;
+    int seeds = 0;
+    std::string dataset;
+    for (const auto& cell : cells) {
+      if (cell.algorithm.label != label) continue;
+      dataset = cell.dataset;
+      std::ifstream in(cell_directory(out, cell) / "metrics.jsonl");
+      nlohmann::json last;
+      for (std::string line; std::getline(in, line);) {
+        const auto j = nlohmann::json::parse(line);
+        if (j.value("stage", "") == "critic") last = j;
+      }
+      ASSERT_FALSE(last.is_null()) << label;
+      q += last["q_mean"].get<double>();
+      data += last["data_return_mean"].get<double>();
+      ++seeds;
+    }
+    ASSERT_EQ(seeds, 2);
+    std::ostringstream row;
+    row << std::fixed << std::setprecision(1) << "| " << label << " | " << dataset << " | " << q / 2 << " | " << data / 2
+        << " | " << std::setprecision(2) << q / data << " |";
+    EXPECT_NE(readme.find(row.str()), std::string::npos) << row.str() << "\n" << readme;
+  }
   if (report.plots) {
     EXPECT_TRUE(std::filesystem::exists(report.dir / "plots" / "hopper-random-curves.png"));
     EXPECT_TRUE(std::filesystem::exists(report.dir / "plots" / "hopper-random-bars.svg"));
