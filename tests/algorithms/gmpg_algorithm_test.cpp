@@ -52,7 +52,7 @@ torch::Tensor weights(const torch::nn::Module& m) {
 TEST(GmpgAlgorithm, StagesCopyAndFreezing) {
   const envs::EnvSpec env = envs::env_spec("hopper");
   const datasets::TransitionSet data = tiny_dataset(env);
-  training::AlgorithmContext context{&data, env, torch::kCPU, 7};
+  training::AlgorithmContext context{&data, env, torch::kCPU, 7, {}};
   GmpgConfig config = tiny_config();
   config.policy.steps = 0;
   config.policy.epochs = 2;  // 2 * 48 / 8 = 12 steps
@@ -98,7 +98,7 @@ TEST(GmpgAlgorithm, ReinforceEstimatorTrainsThePolicyOnly) {
   GmpgConfig config = tiny_config();
   config.policy.estimator = "reinforce";
   config.policy.weight_clamp = 10;
-  Gmpg algo(config, training::AlgorithmContext{&data, env, torch::kCPU, 9});
+  Gmpg algo(config, training::AlgorithmContext{&data, env, torch::kCPU, 9, {}});
   algo.train_step("critic", 0);
   algo.train_step("behaviour", 0);
   const torch::Tensor mu = weights(*algo.behaviour());
@@ -123,7 +123,7 @@ TEST(GmpgAlgorithm, BetaRuleScalesTheWeightOfQ) {
     GmpgConfig config = tiny_config();
     config.policy.beta = 20;
     config.policy.beta_rule = rule;
-    training::AlgorithmContext context{&data, env, torch::kCPU, 9};
+    training::AlgorithmContext context{&data, env, torch::kCPU, 9, {}};
     context.reward_scaling.kind = datasets::RewardScalingKind::iql_locomotion;
     context.reward_scaling.min_return = 565.15;
     context.reward_scaling.max_return = 683.49;
@@ -163,7 +163,7 @@ TEST(GmpgAlgorithm, RegisteredAndResumesBitIdentically) {
   ASSERT_TRUE(training::algorithm_registry().contains("gmpg"));
   const envs::EnvSpec env = envs::env_spec("hopper");
   const datasets::TransitionSet data = tiny_dataset(env);
-  training::AlgorithmContext context{&data, env, torch::kCPU, 3};
+  training::AlgorithmContext context{&data, env, torch::kCPU, 3, {}};
   grl::testing::TempDir dir;
   training::TrainerConfig trainer;
   trainer.log_every = 1;

@@ -97,7 +97,7 @@ TEST(GmpgPresets, CpuPresetsParseAndTrainOneStepOfEachStage) {
     data.rewards = torch::randn({64, 1});
     data.next_observations = torch::randn({64, env.obs_dim});
     data.dones = torch::zeros({64, 1});
-    Gmpg algo(c, training::AlgorithmContext{&data, env, torch::kCPU, 0});
+    Gmpg algo(c, training::AlgorithmContext{&data, env, torch::kCPU, 0, {}});
     EXPECT_EQ(algo.stages()[0].steps, c.critic.steps);
     algo.train_step("critic", 0);
     algo.train_step("behaviour", 0);

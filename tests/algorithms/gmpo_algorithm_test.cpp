@@ -222,15 +222,22 @@ TEST(Gmpo, ConfigFromYamlRejectsUnknownKeysWithTheirPath) {
   EXPECT_NE(error.find("gmpo.yaml line 2: unknown key 'gmpo.policy.betta'"), std::string::npos) << error;
 }
 
+// The toy GVP config with the whole 64-row toy dataset as one policy batch, so that logged batch
+// statistics are dataset statistics.
+GmpoConfig whole_dataset_batch_config(int64_t critic_steps) {
+  GmpoConfig config = toy_config("gvp", "velocity", "flow_matching");
+  config.critic.steps = critic_steps;
+  config.policy.batch_size = 64;
+  return config;
+}
+
 // The weights read min(Q1, Q2) of the online heads, as the original's gmpo.py does, unless
 // policy.weight_q says target. With the whole dataset as one batch, the logged advantage mean is the
 // dataset mean of min(Q1, Q2) - V of the chosen heads, which differ from the others after training.
 TEST(Gmpo, WeightsReadTheOnlineHeadsByDefaultAndTheTargetHeadsOnRequest) {
   const auto data = two_mode_data(64, 3);
   for (const std::string heads : {"online", "target"}) {
-    GmpoConfig config = toy_config("gvp", "velocity", "flow_matching");
-    config.critic.steps = 50;
-    config.policy.batch_size = 64;
+    GmpoConfig config = whole_dataset_batch_config(50);
     if (heads == "target") config.policy.weight_q = "target";
     Gmpo gmpo(config, toy_context(data));
     for (int64_t step = 0; step < config.critic.steps; ++step) {
@@ -263,9 +270,7 @@ TEST(Gmpo, WeightsReadTheOnlineHeadsByDefaultAndTheTargetHeadsOnRequest) {
 TEST(Gmpo, BetaRuleScalesTheTemperatureByTheDataSpreadOverTheEnvSpan) {
   const auto data = two_mode_data(64, 3);
   for (const std::string rule : {"as_given", "env_return_span"}) {
-    GmpoConfig config = toy_config("gvp", "velocity", "flow_matching");
-    config.critic.steps = 30;
-    config.policy.batch_size = 64;
+    GmpoConfig config = whole_dataset_batch_config(30);
     config.policy.beta = 8;
     config.policy.beta_rule = rule;
     training::AlgorithmContext context = toy_context(data);
