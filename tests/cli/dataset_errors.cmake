@@ -2,27 +2,23 @@
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK}/empty)
 
-function(expect_error expected)
-  execute_process(COMMAND ${ARGN} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
-  if(rc EQUAL 0)
-    message(FATAL_ERROR "expected failure: ${ARGN}\n${out}")
-  endif()
-  string(FIND "${err}" "${expected}" at)
-  if(at EQUAL -1)
-    message(FATAL_ERROR "error of '${ARGN}' lacks '${expected}':\n${err}")
-  endif()
-  string(FIND "${err}" "HDF5-DIAG" diag)
+include(${CMAKE_CURRENT_LIST_DIR}/support/checks.cmake)
+
+# expect_error, and HDF5 must not have printed its own error stack beside grl's message.
+function(expect_dataset_error expected)
+  expect_error("${expected}" ${ARGN})
+  string(FIND "${expect_error_stderr}" "HDF5-DIAG" diag)
   if(NOT diag EQUAL -1)
-    message(FATAL_ERROR "HDF5 printed its error stack:\n${err}")
+    message(FATAL_ERROR "HDF5 printed its error stack:\n${expect_error_stderr}")
   endif()
 endfunction()
 
-expect_error("${WORK}/empty/hopper_medium-v2.hdf5"
+expect_dataset_error("${WORK}/empty/hopper_medium-v2.hdf5"
              ${CMAKE_COMMAND} -E env D4RL_DATASET_DIR=${WORK}/empty ${GRL} dataset info hopper-medium-v2)
-expect_error("set D4RL_DATASET_DIR" ${CMAKE_COMMAND} -E env D4RL_DATASET_DIR=${WORK}/empty ${GRL} dataset info hopper-medium-v2)
+expect_dataset_error("set D4RL_DATASET_DIR" ${CMAKE_COMMAND} -E env D4RL_DATASET_DIR=${WORK}/empty ${GRL} dataset info hopper-medium-v2)
 file(WRITE ${WORK}/notes.hdf5 "not an hdf5 file\n")
-expect_error("${WORK}/notes.hdf5: not an HDF5 file" ${GRL} dataset info ${WORK}/notes.hdf5)
-expect_error("MINARI_DATASETS_PATH" ${CMAKE_COMMAND} -E env MINARI_DATASETS_PATH=${WORK}/empty ${GRL} dataset convert mujoco/hopper/none-v0 --out ${WORK}/x.hdf5)
+expect_dataset_error("${WORK}/notes.hdf5: not an HDF5 file" ${GRL} dataset info ${WORK}/notes.hdf5)
+expect_dataset_error("MINARI_DATASETS_PATH" ${CMAKE_COMMAND} -E env MINARI_DATASETS_PATH=${WORK}/empty ${GRL} dataset convert mujoco/hopper/none-v0 --out ${WORK}/x.hdf5)
 # The fixture has hopper's 11 observation columns; claiming halfcheetah must fail on the dims.
-expect_error("has 11 columns but halfcheetah observations have 17"
+expect_dataset_error("has 11 columns but halfcheetah observations have 17"
              ${GRL} dataset info ${SOURCE_DIR}/tests/cli/data/minari/mujoco/hopper/tiny-v0 --env halfcheetah)

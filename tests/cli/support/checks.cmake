@@ -25,7 +25,7 @@ function(run_ok_with_stderr out_var)
 endfunction()
 
 # expect_error(<expected> <command>...): the command must fail (non-zero exit) with <expected> in its
-# standard error.
+# standard error, which is left in expect_error_stderr for further checks by the caller.
 function(expect_error expected)
   execute_process(COMMAND ${ARGN} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
   if(rc EQUAL 0)
@@ -35,6 +35,7 @@ function(expect_error expected)
   if(at EQUAL -1)
     message(FATAL_ERROR "error of '${ARGN}' lacks '${expected}':\n${err}")
   endif()
+  set(expect_error_stderr "${err}" PARENT_SCOPE)
 endfunction()
 
 function(expect_in text expected)
