@@ -1,4 +1,4 @@
-// SHA-256 digests in lowercase hex (OpenSSL's libcrypto, which HDF5 already links on Debian).
+// SHA-256 of dataset files and byte strings in lowercase hex (common/sha256.h does the hashing).
 #pragma once
 
 #include <filesystem>
