@@ -1,8 +1,11 @@
 // grl: the one command-line entry point. Subcommands live in apps/*_command.cpp.
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+
+#include <c10/util/Exception.h>
 
 #include "apps/command.h"
 #include "baselines/register_baselines.h"
@@ -57,6 +60,9 @@ void load_plugins(const std::vector<std::string>& explicit_plugins) {
 
 int main(int argc, char** argv) {
   using namespace grl::cli;
+  // Over a file-size limit (ulimit -f) a write then fails with EFBIG and is reported, naming the
+  // file, like a full disk, instead of the signal killing grl in the middle of a checkpoint.
+  std::signal(SIGXFSZ, SIG_IGN);
   // Before anything is computed: the same kernels on every machine, so datasets and runs repeat.
   const bool kernels_pinned = grl::pin_blas_kernels();
   // The baselines join the algorithm registry before any command looks an algorithm up.
@@ -96,6 +102,15 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < commands.size(); ++i) {
       if (app.got_subcommand(commands[i].name)) return runners[i]();
     }
+  } catch (const c10::Error& e) {
+    // LibTorch's own errors carry a C++ backtrace that says nothing to a user: keep the message.
+    std::string message = e.what_without_backtrace();
+    message = message.substr(0, message.find('\n'));
+    const bool out_of_memory = message.find("can't allocate memory") != std::string::npos;
+    std::cerr << "grl: error: " << message
+              << (out_of_memory ? " (out of memory: is a batch size or network width larger than this machine holds?)" : "")
+              << "\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "grl: error: " << e.what() << "\n";
     return 1;

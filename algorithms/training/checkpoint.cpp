@@ -5,10 +5,11 @@
 #include <torch/cuda.h>
 
 #include <algorithm>
+#include <iostream>
 #include <mutex>
 #include <sstream>
 
-#include "common/atomic_file.h"
+#include "common/checksummed_file.h"
 
 namespace grl::training {
 
@@ -63,6 +64,16 @@ void load_module_checked(torch::nn::Module& module, torch::serialize::InputArchi
     }
     load_module_checked(*child.value(), nested, prefix + child.key() + ".");
   }
+}
+
+void warn_unverified_once(const std::filesystem::path& path) {
+  static std::mutex mutex;
+  static std::vector<std::string> warned;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (std::find(warned.begin(), warned.end(), path.string()) != warned.end()) return;
+  warned.push_back(path.string());
+  std::cerr << "warning: " << path.string() << " has no checksum (written by a grl older than checkpoint checksums); "
+            << "its integrity cannot be verified\n";
 }
 
 at::Generator cpu_generator() { return at::globalContext().defaultGenerator(at::Device(at::kCPU)); }
@@ -132,13 +143,33 @@ void CheckpointWriter::save(const std::filesystem::path& path) {
   c10::List<std::string> index;
   for (const auto& n : names_) index.push_back(n);
   archive_.write(kIndexKey, c10::IValue(index));
-  write_file_atomic(path, [&](std::ostream& out) { archive_.save_to(out); });
+  // Serialised in memory first: LibTorch's zip writer cannot report a full disk cleanly, and the
+  // checksum needs the whole archive anyway.
+  std::string bytes;
+  archive_.save_to([&](const void* data, std::size_t size) {
+    bytes.append(static_cast<const char*>(data), size);
+    return size;
+  });
+  write_checksummed_file(path, bytes);
 }
 
 CheckpointReader::CheckpointReader(const std::filesystem::path& path) : path_(path) {
   if (!std::filesystem::exists(path)) throw std::runtime_error(path.string() + ": checkpoint file not found");
+  ChecksummedContents contents = read_checksummed_file(path);  // throws "<path>: damaged: ..."
+  if (!contents.verified) {
+    // Checkpoints written before checksums existed end with the zip archive's end record; anything
+    // else without a trailer is not a checkpoint or lost its end.
+    const std::string_view payload = contents.payload();
+    const bool zip_end = payload.size() >= 22 && payload.substr(payload.size() - 22, 4) == std::string_view("PK\x05\x06", 4);
+    if (!zip_end) {
+      throw std::runtime_error(path.string() + ": not a GenerativeRL++ checkpoint (no checksum trailer and no zip end record: "
+                               "not a checkpoint, or a truncated one)");
+    }
+    warn_unverified_once(path);
+  }
+  bytes_ = std::move(contents.bytes);
   try {
-    archive_.load_from(path.string());
+    archive_.load_from(bytes_.data(), contents.payload_size);
     c10::IValue index;
     if (!archive_.try_read(kIndexKey, index)) throw std::runtime_error("no index");
     for (const auto& entry : index.toListRef()) names_.push_back(entry.toStringRef());
@@ -180,35 +211,58 @@ void CheckpointReader::optimizer(const std::string& name, torch::optim::Optimize
 torch::Tensor CheckpointReader::tensor(const std::string& name) const {
   if (!has(name)) fail(name, "missing (the file holds: " + join(names_) + ")");
   torch::Tensor t;
-  archive_.read(key_of(name), t);
+  try {
+    archive_.read(key_of(name), t);
+  } catch (const std::exception& e) {
+    fail(name, "cannot be read as a tensor: " + first_line(e.what()));
+  }
   return t;
 }
 
 namespace {
 c10::IValue read_value(torch::serialize::InputArchive& archive, const std::string& key) {
   c10::IValue value;
-  archive.read(key, value);
+  try {
+    archive.read(key, value);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(first_line(e.what()));
+  }
   return value;
 }
 }  // namespace
 
 std::int64_t CheckpointReader::integer(const std::string& name) const {
   if (!has(name)) fail(name, "missing (the file holds: " + join(names_) + ")");
-  const auto v = read_value(archive_, key_of(name));
+  c10::IValue v;
+  try {
+    v = read_value(archive_, key_of(name));
+  } catch (const std::exception& e) {
+    fail(name, std::string("cannot be read: ") + e.what());
+  }
   if (!v.isInt()) fail(name, "expected an integer");
   return v.toInt();
 }
 
 double CheckpointReader::real(const std::string& name) const {
   if (!has(name)) fail(name, "missing (the file holds: " + join(names_) + ")");
-  const auto v = read_value(archive_, key_of(name));
+  c10::IValue v;
+  try {
+    v = read_value(archive_, key_of(name));
+  } catch (const std::exception& e) {
+    fail(name, std::string("cannot be read: ") + e.what());
+  }
   if (!v.isDouble()) fail(name, "expected a number");
   return v.toDouble();
 }
 
 std::string CheckpointReader::text(const std::string& name) const {
   if (!has(name)) fail(name, "missing (the file holds: " + join(names_) + ")");
-  const auto v = read_value(archive_, key_of(name));
+  c10::IValue v;
+  try {
+    v = read_value(archive_, key_of(name));
+  } catch (const std::exception& e) {
+    fail(name, std::string("cannot be read: ") + e.what());
+  }
   if (!v.isString()) fail(name, "expected a string");
   return v.toStringRef();
 }
@@ -216,15 +270,26 @@ std::string CheckpointReader::text(const std::string& name) const {
 void CheckpointReader::global_rng_states() const {
   {
     auto gen = cpu_generator();
+    const torch::Tensor state = tensor("rng/cpu");
     std::lock_guard<std::mutex> lock(gen.mutex());
-    gen.set_state(tensor("rng/cpu"));
+    try {
+      gen.set_state(state);
+    } catch (const std::exception& e) {
+      fail("rng/cpu", "not a random generator state: " + first_line(e.what()));
+    }
   }
   const auto saved_cuda = integer("rng/cuda_devices");
   const int cuda = torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
   for (int i = 0; i < std::min<int>(cuda, static_cast<int>(saved_cuda)); ++i) {
     auto gen = at::globalContext().defaultGenerator(at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(i)));
+    const std::string name = "rng/cuda" + std::to_string(i);
+    const torch::Tensor state = tensor(name);
     std::lock_guard<std::mutex> lock(gen.mutex());
-    gen.set_state(tensor("rng/cuda" + std::to_string(i)));
+    try {
+      gen.set_state(state);
+    } catch (const std::exception& e) {
+      fail(name, "not a random generator state: " + first_line(e.what()));
+    }
   }
 }
 

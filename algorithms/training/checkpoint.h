@@ -1,6 +1,9 @@
 // One checkpoint file holds everything needed to resume or to act: module weights and buffers,
 // optimiser states, RNG states, counters and the resolved config. It is written to a temporary file
-// and renamed, so a crash during a save leaves the previous checkpoint intact.
+// and renamed, so a crash or a full disk during a save leaves the previous checkpoint intact, and it
+// ends with the SHA-256 of its contents (common/checksummed_file.h), verified by every reader:
+// resume, eval, the viewer, the harness and `grl collect` refuse a damaged file instead of acting
+// with silently wrong weights.
 #pragma once
 
 #include <torch/nn/module.h>
@@ -37,7 +40,8 @@ class CheckpointWriter {
 
 class CheckpointReader {
  public:
-  // Throws naming the file when it is missing or not a checkpoint.
+  // Throws naming the file when it is missing, damaged (checksum mismatch) or not a checkpoint. A
+  // file written before checksums existed is read with a one-time warning.
   explicit CheckpointReader(const std::filesystem::path& path);
 
   bool has(const std::string& name) const;
@@ -55,6 +59,7 @@ class CheckpointReader {
  private:
   [[noreturn]] void fail(const std::string& name, const std::string& why) const;
   std::filesystem::path path_;
+  std::string bytes_;  // the file, kept alive for the archive that reads from it
   mutable torch::serialize::InputArchive archive_;
   std::vector<std::string> names_;
 };
