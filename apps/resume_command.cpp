@@ -1,13 +1,16 @@
 // `grl resume runs/<name>`: continues an interrupted run from checkpoints/latest.pt with the config
-// stored in it (falling back to the run's config.yaml before the first checkpoint). On CPU the
-// resumed run ends bit-identical to one that was never interrupted.
+// stored in it (falling back to the run's config.yaml before the first checkpoint; an edited
+// config.yaml is reported, not used). On CPU the resumed run ends bit-identical to one that was
+// never interrupted.
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "algorithms/evaluation/run_config.h"
 #include "algorithms/training/checkpoint.h"
 #include "apps/command.h"
 #include "benchmark/native_datasets.h"
+#include "common/atomic_file.h"
 #include "common/run_directory.h"
 
 namespace grl::cli {
@@ -16,10 +19,18 @@ namespace {
 int run_resume(const std::string& path, const GlobalOptions& global) {
   const RunDirectory directory = RunDirectory::open(path);
   const auto latest = directory.checkpoints_dir() / "latest.pt";
-  config::Source source = std::filesystem::exists(latest)
-                              ? config::load_text(training::CheckpointReader(latest).text("config"),
-                                                  latest.string() + " (stored config)")
-                              : config::load_file(directory.config_path().string());
+  std::optional<std::string> stored;
+  if (std::filesystem::exists(latest)) stored = training::CheckpointReader(latest).text("config");
+  // The checkpoint's config is what the run trained with; an edited config.yaml cannot change a
+  // run halfway, so say so instead of ignoring the edit silently.
+  if (stored && std::filesystem::exists(directory.config_path()) && read_file(directory.config_path()) != *stored) {
+    std::cerr << "note: " << directory.config_path().string()
+              << " differs from the config stored in the checkpoint; resume continues with the stored one "
+                 "(to train with the edited file, start a new run: grl train --preset "
+              << directory.config_path().string() << ")\n";
+  }
+  config::Source source = stored ? config::load_text(*stored, latest.string() + " (stored config)")
+                                 : config::load_file(directory.config_path().string());
   evaluation::RunConfig config = evaluation::parse_run_config(source);
   benchmark::ensure_native_dataset(config.dataset);
   evaluation::PreparedRun run = evaluation::prepare_training_run(std::move(config), global.runtime.device);

@@ -2,8 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/atomic_file.h"
+
 #include <chrono>
 #include <cmath>
+#include <iostream>
 #include <stdexcept>
 
 namespace grl {
@@ -33,6 +36,35 @@ void MetricsWriter::write(const std::string& stage, std::int64_t step,
   out_ << line.dump() << "\n";
   out_.flush();
   if (!out_) throw std::runtime_error(path_.string() + ": cannot write metrics (disk full?)");
+}
+
+}  // namespace grl
+
+namespace grl {
+
+void restore_metrics_file(const std::filesystem::path& path, std::optional<std::uintmax_t> bytes_at_checkpoint) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return;
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) throw std::runtime_error(path.string() + ": cannot read its size: " + ec.message());
+  std::uintmax_t keep = bytes_at_checkpoint.value_or(0);
+  if (!bytes_at_checkpoint && size > 0) {
+    std::cerr << path.string() << ": cutting the " << size
+              << " bytes logged by the attempt that ended before its first checkpoint\n";
+  }
+  if (size < keep) {
+    // Lines were lost after the checkpoint was written (a copy or an editor cut the file): keep
+    // the complete lines, so that the resumed run never appends to half a line.
+    const std::string text = read_file(path);
+    const auto last_newline = text.rfind('\n');
+    keep = last_newline == std::string::npos ? 0 : last_newline + 1;
+    std::cerr << "warning: " << path.string() << " has " << size << " bytes, the checkpoint was written when it had "
+              << *bytes_at_checkpoint << ": lines are missing; the resumed run continues after its last complete line\n";
+  }
+  if (size != keep) {
+    std::filesystem::resize_file(path, keep, ec);
+    if (ec) throw std::runtime_error(path.string() + ": cannot cut to " + std::to_string(keep) + " bytes: " + ec.message());
+  }
 }
 
 }  // namespace grl

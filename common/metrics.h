@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,5 +29,12 @@ class MetricsWriter {
   std::ofstream out_;
   double opened_at_;
 };
+
+// Makes a run's metrics file hold exactly what was logged up to the checkpoint a resume starts
+// from, so that the resumed run logs each step once. `bytes_at_checkpoint` is the file's size when
+// that checkpoint was written; nullopt means there is no checkpoint and the run starts over, so
+// the lines of the attempt that died before its first checkpoint are cut. A file shorter than the
+// checkpoint says (lost lines) is cut after its last complete line, with a warning on stderr.
+void restore_metrics_file(const std::filesystem::path& path, std::optional<std::uintmax_t> bytes_at_checkpoint);
 
 }  // namespace grl

@@ -2,6 +2,7 @@
 
 #include <ATen/Context.h>
 
+#include <cmath>
 #include <iostream>
 #include <mutex>
 #include <sstream>
@@ -9,6 +10,7 @@
 #include "common/config.h"
 #include "common/metrics.h"
 #include "common/progress.h"
+#include "common/run_lock.h"
 
 namespace grl::training {
 
@@ -49,7 +51,19 @@ auto with_forked_rng(F&& f) {
   return result;
 }
 
+// "stage 'critic' step 2000" (or "the end" after the last stage), for messages.
+std::string position(const std::vector<Stage>& stages, std::size_t stage_index, std::int64_t step) {
+  return stage_index < stages.size() ? "stage '" + stages[stage_index].name + "' step " + std::to_string(step)
+                                     : std::string("the end");
+}
+
 }  // namespace
+
+const std::pair<std::string, double>* first_non_finite_loss(const Metrics& metrics) {
+  for (const auto& entry : metrics)
+    if (entry.first.find("loss") != std::string::npos && !std::isfinite(entry.second)) return &entry;
+  return nullptr;
+}
 
 Trainer::Trainer(Algorithm& algorithm, RunDirectory run, TrainerConfig config, std::string resolved_config,
                  Evaluate evaluate)
@@ -72,6 +86,7 @@ void Trainer::save(std::size_t stage_index, std::int64_t step, const std::filesy
   out.global_rng_states();
   algorithm_.save(out);
   out.save(path);
+  if (path == latest_checkpoint()) last_saved_ = position(stages_, stage_index, step);
 }
 
 void Trainer::evaluate(std::size_t stage_index, std::int64_t step, MetricsWriter& metrics) {
@@ -98,6 +113,7 @@ TrainOutcome Trainer::run(const std::function<bool()>& should_stop) {
   const auto& stages = stages_;
   std::size_t stage_index = 0;
   std::int64_t start_step = 0;
+  const RunLock lock(run_.path());
 
   if (std::filesystem::exists(latest_checkpoint())) {
     CheckpointReader in(latest_checkpoint());
@@ -106,14 +122,13 @@ TrainOutcome Trainer::run(const std::function<bool()>& should_stop) {
     if (in.has("trainer/best_score")) best_score_ = in.real("trainer/best_score");
     algorithm_.load(in);
     in.global_rng_states();
-    const auto bytes = static_cast<std::uintmax_t>(in.integer("trainer/metrics_bytes"));
-    if (std::filesystem::exists(run_.metrics_path()) && std::filesystem::file_size(run_.metrics_path()) > bytes) {
-      std::filesystem::resize_file(run_.metrics_path(), bytes);
-    }
+    restore_metrics_file(run_.metrics_path(), static_cast<std::uintmax_t>(in.integer("trainer/metrics_bytes")));
+    last_saved_ = position(stages, stage_index, start_step);
     std::cerr << "resuming " << run_.path().string() << " at "
               << (stage_index < stages.size() ? stages[stage_index].name : std::string("the end")) << " step "
               << start_step << "\n";
   } else {
+    restore_metrics_file(run_.metrics_path(), std::nullopt);
     run_.write_config(resolved_config_);
   }
 
@@ -127,6 +142,17 @@ TrainOutcome Trainer::run(const std::function<bool()>& should_stop) {
       const Metrics m = algorithm_.train_step(stage.name, step);
       bar.advance();
       const std::int64_t done = step + 1;
+      if (const auto* bad = first_non_finite_loss(m)) {
+        bar.finish();
+        metrics.write(stage.name, done, m);  // the failing step's line, for the record
+        std::ostringstream value;
+        value << bad->second;
+        throw std::runtime_error(
+            "stage '" + stage.name + "' step " + std::to_string(done) + ": metric '" + bad->first + "' is " + value.str() +
+            "; training stopped without writing a checkpoint, so " + latest_checkpoint().string() +
+            (last_saved_.empty() ? " does not exist yet" : " still holds the last good state (" + last_saved_ + ")") +
+            ". Check the dataset (`grl dataset info`) and the learning rates");
+      }
       if (done % config_.log_every == 0 || done == stage.steps) {
         metrics.write(stage.name, done, m);
         bar.set_status(format_metrics(m));

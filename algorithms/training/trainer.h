@@ -30,6 +30,11 @@ struct TrainerConfig {
 
 enum class TrainOutcome { finished, interrupted };
 
+// The first metric whose name contains "loss" and whose value is NaN or infinite, or nullptr. Such
+// a loss never recovers: every later step trains on it and every later checkpoint would hold it.
+// Other metrics (a weight's spread, an estimate) may be undefined for a while.
+const std::pair<std::string, double>* first_non_finite_loss(const Metrics& metrics);
+
 class Trainer {
  public:
   using Evaluate = std::function<Metrics(Algorithm&)>;
@@ -38,8 +43,11 @@ class Trainer {
   Trainer(Algorithm& algorithm, RunDirectory run, TrainerConfig config, std::string resolved_config,
           Evaluate evaluate = {});
 
-  // Continues from checkpoints/latest.pt when it exists. Returns interrupted when should_stop()
-  // turned true; a checkpoint is written first, so the run can be resumed.
+  // Continues from checkpoints/latest.pt when it exists (metrics.jsonl cut back to that
+  // checkpoint), else starts over. Returns interrupted when should_stop() turned true; a checkpoint
+  // is written first, so the run can be resumed. Holds the run's lock (common/run_lock.h) while it
+  // runs. Throws at the first NaN or infinite loss, naming the stage, step and metric, without
+  // writing a checkpoint, so latest.pt keeps the last good state.
   TrainOutcome run(const std::function<bool()>& should_stop = {});
 
   std::filesystem::path latest_checkpoint() const { return run_.checkpoints_dir() / "latest.pt"; }
@@ -57,6 +65,7 @@ class Trainer {
   std::vector<Stage> stages_;
   // The best "score_mean" so far among evaluations of the last evaluated stage (what best.pt holds).
   double best_score_ = -std::numeric_limits<double>::infinity();
+  std::string last_saved_;  // where latest.pt stands ("stage 'critic' step 2000"); empty before the first save
 };
 
 }  // namespace grl::training

@@ -7,10 +7,12 @@
 
 #include "algorithms/evaluation/evaluator.h"
 #include "algorithms/iql/iql_critic.h"
+#include "algorithms/training/trainer.h"
 #include "baselines/sac/replay_buffer.h"
 #include "common/config.h"
 #include "common/metrics.h"
 #include "common/progress.h"
+#include "common/run_lock.h"
 #include "common/seeding.h"
 #include "envs/env_catalog.h"
 #include "envs/vec_env.h"
@@ -279,9 +281,7 @@ struct SacRun {
     updates = in.integer("sac/updates");
     episodes = in.integer("sac/episodes");
     // What the interrupted session logged after this checkpoint is logged again by this one.
-    const auto bytes = static_cast<std::uintmax_t>(in.integer("sac/metrics_bytes"));
-    if (std::filesystem::exists(directory.metrics_path()) && std::filesystem::file_size(directory.metrics_path()) > bytes)
-      std::filesystem::resize_file(directory.metrics_path(), bytes);
+    restore_metrics_file(directory.metrics_path(), static_cast<std::uintmax_t>(in.integer("sac/metrics_bytes")));
     in.global_rng_states();
   }
 
@@ -353,10 +353,12 @@ bool crossed(std::int64_t before, std::int64_t after, std::int64_t every) {
 
 SacOutcome train_sac(const SacConfig& config, const RunDirectory& directory, const std::function<bool()>& should_stop) {
   const envs::EnvSpec spec = envs::env_spec(config.env);
+  const RunLock lock(directory.path());
   seed_everything(derive_seed(static_cast<std::uint64_t>(config.seed), SeedStream::torch));
   SacRun run(config, directory, spec);
   std::filesystem::create_directories(directory.checkpoints_dir());
   const bool resuming = std::filesystem::exists(run.checkpoint_path());
+  if (!resuming) restore_metrics_file(directory.metrics_path(), std::nullopt);
   if (resuming) {
     run.load_checkpoint();
     std::cerr << "sac: resuming " << directory.path().string() << " at step " << run.step << " (" << run.buffer.size()
@@ -384,6 +386,16 @@ SacOutcome train_sac(const SacConfig& config, const RunDirectory& directory, con
       for (std::int64_t k = 0; k < count; ++k) {
         run.last_update = run.agent.update(run.buffer.sample(config.batch_size));
         ++run.updates;
+        if (const auto* bad = training::first_non_finite_loss(run.last_update)) {
+          std::ostringstream text;
+          text << bad->second;
+          throw std::runtime_error("sac step " + std::to_string(run.step) + " (update " + std::to_string(run.updates) +
+                                   "): metric '" + bad->first + "' is " + text.str() + "; stopped without writing a checkpoint" +
+                                   (run.checkpointed_at >= 0 ? ", so " + run.checkpoint_path().string() +
+                                                                   " still holds the last good state (step " +
+                                                                   std::to_string(run.checkpointed_at) + ")"
+                                                             : std::string(" (none was written yet)")));
+        }
       }
     }
     bar.advance(run.step - before);
