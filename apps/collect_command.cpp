@@ -9,6 +9,7 @@
 #include "algorithms/evaluation/run_config.h"
 #include "algorithms/training/checkpoint.h"
 #include "apps/command.h"
+#include "apps/seed_check.h"
 #include "benchmark/episode_collector.h"
 #include "common/seeding.h"
 #include "datasets/d4rl_file.h"
@@ -81,7 +82,7 @@ std::function<int()> add_collect(CLI::App& parent, GlobalOptions& global) {
       ->capture_default_str();
   collect->add_option("--episodes", options->episodes, "episodes to run")->check(CLI::PositiveNumber)->capture_default_str();
   collect->add_option("--seed", options->seed, "seed of the episodes and of the policy's noise")
-      ->check(CLI::NonNegativeNumber)
+      ->check(seed_check())
       ->capture_default_str();
   collect->add_option("--out", options->out, "output .hdf5 file")->required();
   collect->add_option("--max-episode-steps", options->max_episode_steps, "time limit per episode")

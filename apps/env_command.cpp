@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "apps/command.h"
+#include "apps/seed_check.h"
 #include "common/atomic_file.h"
 #include "common/seeding.h"
 #include "envs/env.h"
@@ -326,7 +327,9 @@ std::function<int()> add_env(CLI::App& parent, GlobalOptions&) {
   auto* rollout = env->add_subcommand("rollout", "episodes of a random or zero policy: returns, lengths, scores");
   add_env_args(*rollout, rollout_args.env);
   rollout->add_option("--episodes", rollout_args.episodes, "number of episodes")->check(CLI::PositiveNumber)->capture_default_str();
-  rollout->add_option("--seed", rollout_args.seed, "run seed (env noise and random actions)")->capture_default_str();
+  rollout->add_option("--seed", rollout_args.seed, "run seed (env noise and random actions)")
+      ->check(seed_check(std::numeric_limits<std::uint64_t>::max()))
+      ->capture_default_str();
   rollout->add_option("--policy", rollout_args.policy, "random (uniform in [-1, 1]) or zero")
       ->check(CLI::IsMember({"random", "zero"}))
       ->capture_default_str();
@@ -338,7 +341,8 @@ std::function<int()> add_env(CLI::App& parent, GlobalOptions&) {
       ->required()
       ->check(CLI::ExistingFile);
   replay->add_option("--out", replay_args.out, "output CSV: step, reward, terminal, timeout, obs_*")->required();
-  auto* seed = replay->add_option("--seed", replay_args.seed, "start from the reset state of this run seed (as rollout)");
+  auto* seed = replay->add_option("--seed", replay_args.seed, "start from the reset state of this run seed (as rollout)")
+                   ->check(seed_check(std::numeric_limits<std::uint64_t>::max()));
   auto* qpos = replay->add_option("--qpos", replay_args.qpos, "start from this qpos (comma-separated, with --qvel)");
   auto* qvel = replay->add_option("--qvel", replay_args.qvel, "start from this qvel (comma-separated, with --qpos)");
   auto* state = replay->add_option("--state", replay_args.state, "start from the state in this file: qpos then qvel")

@@ -10,6 +10,7 @@
 #include "algorithms/networks/inference_precision.h"
 #include "algorithms/training/checkpoint.h"
 #include "apps/command.h"
+#include "apps/seed_check.h"
 #include "common/seeding.h"
 
 namespace grl::cli {
@@ -69,7 +70,7 @@ std::function<int()> add_eval(CLI::App& parent, GlobalOptions& global) {
       ->check(CLI::ExistingFile);
   eval->add_option("--episodes", options->episodes, "episodes, run in lockstep")->check(CLI::PositiveNumber)->capture_default_str();
   eval->add_option("--seed", options->seed, "seed of the episodes (default: the run's evaluation seed)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(seed_check());
   eval->add_option("--env-threads", options->threads, "threads stepping the envs (default: the run config's)")
       ->check(CLI::PositiveNumber);
   eval->add_option("--precision", options->precision,

@@ -10,6 +10,7 @@
 
 #include "algorithms/evaluation/run_config.h"
 #include "apps/command.h"
+#include "apps/seed_check.h"
 #include "baselines/sac/replay_buffer.h"
 #include "baselines/sac/sac.h"
 #include "benchmark/native_datasets.h"
@@ -107,7 +108,7 @@ std::function<int()> add_sac(CLI::App& parent, GlobalOptions&) {
   train->add_option("--env", train_options->env, "environment: halfcheetah, hopper, walker2d, ant");
   train->add_option("--preset", train_options->preset, "SAC config YAML (presets/sac/...)")->check(CLI::ExistingFile);
   train->add_option("--steps", train_options->steps, "env steps (overrides total_steps)")->check(CLI::PositiveNumber);
-  train->add_option("--seed", train_options->seed, "run seed")->check(CLI::NonNegativeNumber);
+  train->add_option("--seed", train_options->seed, "run seed")->check(seed_check());
   train->add_option("--name", train_options->name, "run name (default: sac-<env>-<date>-<time>)");
   train->add_option("--runs-dir", train_options->runs_dir, "folder of runs")->capture_default_str();
   train->add_option("overrides", train_options->overrides, "key=value overrides, e.g. batch_size=512");

@@ -6,6 +6,7 @@
 
 #include "algorithms/evaluation/run_config.h"
 #include "apps/command.h"
+#include "apps/seed_check.h"
 #include "benchmark/native_datasets.h"
 #include "common/run_directory.h"
 
@@ -55,7 +56,7 @@ std::function<int()> add_train(CLI::App& parent, GlobalOptions& global) {
   train->add_option("--algo", options->algorithm, "algorithm (must match the preset's `algorithm:`)");
   train->add_option("--preset", options->preset, "run config YAML (presets/...)")->required()->check(CLI::ExistingFile);
   train->add_option("--dataset", options->dataset, "D4RL id or path (overrides the preset's dataset)");
-  train->add_option("--seed", options->seed, "run seed (overrides the preset's seed)")->check(CLI::NonNegativeNumber);
+  train->add_option("--seed", options->seed, "run seed (overrides the preset's seed)")->check(seed_check());
   train->add_option("--name", options->name, "run name (default: <algo>-<env>-<date>-<time>)");
   train->add_option("--runs-dir", options->runs_dir, "folder of runs")->capture_default_str();
   train->add_option("overrides", options->overrides, "key.path=value overrides of the preset, e.g. gmpo.policy.beta=8");

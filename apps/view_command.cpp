@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "apps/command.h"
+#include "apps/seed_check.h"
 #include "viewer/headless_recorder.h"
 #include "viewer/viewer_window.h"
 
@@ -22,7 +23,9 @@ std::function<int()> add_view(CLI::App& parent, GlobalOptions& global) {
                    "D4RL id or file for playback and comparison (default: the checkpoint's dataset, when found)");
   view->add_option("--episode", options->playback_episode, "start by replaying this dataset episode")
       ->check(CLI::NonNegativeNumber);
-  view->add_option("--seed", options->seed, "seed of the first episode (episode e uses seed + e)")->capture_default_str();
+  view->add_option("--seed", options->seed, "seed of the first episode (episode e uses seed + e)")
+      ->check(seed_check(std::numeric_limits<std::uint64_t>::max()))
+      ->capture_default_str();
   view->add_option("--solver", options->solver, "generative policies: solver (euler, heun, rk4, dopri5, sde, dpm_solver)");
   view->add_option("--steps", options->steps, "generative policies: solver steps (default: the checkpoint's)")
       ->check(CLI::PositiveNumber);

@@ -1,9 +1,13 @@
 #include "common/config.h"
 
+#include <yaml-cpp/depthguard.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
+
+#include "common/atomic_file.h"
 
 namespace grl::config {
 
@@ -70,20 +74,49 @@ Source from_node(YAML::Node root, const std::string& label) {
   return Source{label, root, {}};
 }
 
+// Sets every key of `from` in `into`, recursing where both hold a section.
+void merge_map_into(YAML::Node into, const YAML::Node& from) {
+  for (const auto& item : from) {
+    const std::string key = item.first.Scalar();
+    const YAML::Node current = YAML::Node(into)[key];
+    if (item.second.IsMap() && current && current.IsMap()) {
+      merge_map_into(into[key], item.second);
+    } else {
+      into[key] = item.second;
+    }
+  }
+}
+
 }  // namespace
 
 Source load_file(const std::string& path) {
   if (!std::filesystem::exists(path)) throw ConfigError(path + ": config file not found");
-  std::ifstream in(path);
-  if (!in) throw ConfigError(path + ": cannot open config file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return load_text(text.str(), path);
+  // The largest preset is a few kilobytes; a file of megabytes is a mistake (a dataset passed as
+  // --preset), and yaml-cpp would hold hundreds of bytes per key of it before any check ran.
+  constexpr std::uintmax_t kMaxConfigBytes = 4u << 20;
+  std::string text;
+  try {
+    require_regular_file(path, "config file (YAML)");
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > kMaxConfigBytes) {
+      throw std::runtime_error(path + ": a config file of " + std::to_string(size) + " bytes; config files are at most " +
+                               std::to_string(kMaxConfigBytes >> 20) + " MiB");
+    }
+    text = read_file(path);
+  } catch (const std::runtime_error& e) {
+    throw ConfigError(e.what());
+  }
+  return load_text(text, path);
 }
 
 Source load_text(const std::string& text, const std::string& label) {
   try {
     return from_node(YAML::Load(text), label);
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own message for this is "bad file", at a line that may not exist.
+    throw ConfigError(label + ": not valid YAML: nested more than " + std::to_string(e.depth() - 1) +
+                      " levels deep (configs nest a few levels)");
   } catch (const YAML::ParserException& e) {
     throw ConfigError(label + " line " + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
   }
@@ -126,7 +159,14 @@ void apply_overrides(Source& source, const std::vector<std::string>& overrides) 
       }
       node.reset(next);
     }
-    node[parts.back()] = value;
+    // A section given as a map ("gmpo.policy={beta: 3}") changes the keys it names and keeps the
+    // rest of the section as the preset and earlier overrides set it.
+    const YAML::Node existing = YAML::Node(node)[parts.back()];
+    if (value.IsMap() && existing && existing.IsMap()) {
+      merge_map_into(node[parts.back()], value);
+    } else {
+      node[parts.back()] = value;
+    }
     source.overridden[key] = text;
   }
 }

@@ -98,7 +98,20 @@ T convert_scalar(const Source& source, const std::string& path, const YAML::Node
     if constexpr (std::is_same_v<T, std::string>) {
       value = node.Scalar();
     } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-      value = static_cast<T>(node.as<long long>());
+      // Checked before narrowing: 10000000000 for an int field must not wrap to 1410065408.
+      const long long wide = node.as<long long>();
+      bool fits = false;
+      if constexpr (std::is_signed_v<T>) {
+        fits = wide >= static_cast<long long>(std::numeric_limits<T>::min()) &&
+               wide <= static_cast<long long>(std::numeric_limits<T>::max());
+      } else {
+        fits = wide >= 0 && static_cast<unsigned long long>(wide) <= std::numeric_limits<T>::max();
+      }
+      if (!fits) {
+        throw fail("'" + node.Scalar() + "', outside what this key can hold (" +
+                   std::to_string(std::numeric_limits<T>::min()) + " to " + std::to_string(std::numeric_limits<T>::max()) + ")");
+      }
+      value = static_cast<T>(wide);
     } else {
       value = node.as<T>();
     }

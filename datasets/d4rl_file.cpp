@@ -6,6 +6,7 @@
 
 #include "common/atomic_file.h"
 #include "datasets/dataset_error.h"
+#include "datasets/action_range.h"
 #include "datasets/finite_check.h"
 #include "datasets/hdf5_file.h"
 
@@ -81,6 +82,7 @@ void validate_d4rl_file(const D4rlFile& file, const std::string& label, const en
     if (file.actions.size(1) != env->act_dim)
       fail_key(label, "actions", "has " + std::to_string(file.actions.size(1)) + " columns but " + env->id + " actions have " +
                                  std::to_string(env->act_dim));
+    require_actions_in_range(file.actions, *env, label);
   }
   if (finite) {
     require_finite(file.observations, label, "observations");

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "common/atomic_file.h"
 #include "datasets/dataset_error.h"
 #include "datasets/hdf5_file.h"
 
@@ -82,6 +83,12 @@ DatasetLocation locate_dataset(const std::string& name) {
     throw DatasetError(name + ": is a folder without data/main_data.hdf5 (expected a D4RL .hdf5 file or a Minari dataset folder)");
   }
   if (std::filesystem::exists(as_path, ec)) {
+    // A device or FIFO would make the HDF5 reader wait forever (/dev/zero never ends).
+    try {
+      require_regular_file(as_path, "dataset file (HDF5) or a Minari dataset folder");
+    } catch (const std::runtime_error& e) {
+      throw DatasetError(e.what());
+    }
     location.file = as_path;
     location.format = detect_format(as_path);
     location.env = infer_env(location.format == DatasetFormat::minari ? std::filesystem::absolute(as_path).string()

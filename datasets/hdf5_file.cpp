@@ -7,6 +7,7 @@
 #include <fstream>
 #include <mutex>
 
+#include "common/atomic_file.h"
 #include "datasets/dataset_error.h"
 
 namespace grl::datasets::hdf5 {
@@ -226,6 +227,11 @@ Handle open_file_readonly(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw DatasetError(path.string() + ": no such file");
   if (std::filesystem::is_directory(path, ec)) throw DatasetError(path.string() + ": is a directory, expected an HDF5 file");
+  try {
+    require_regular_file(path, "HDF5 file");  // a device or FIFO would never end
+  } catch (const std::runtime_error& e) {
+    throw DatasetError(e.what());
+  }
   // HDF5's signature sits at byte 0, 512, 1024, 2048, ... (a user block may precede it).
   {
     std::ifstream in(path, std::ios::binary);

@@ -1,6 +1,7 @@
 #include "datasets/offline_dataset.h"
 
 #include "common/config.h"
+#include "datasets/action_range.h"
 #include "datasets/d4rl_file.h"
 #include "datasets/d4rl_transitions.h"
 #include "datasets/dataset_error.h"
@@ -48,6 +49,7 @@ OfflineDataset load_offline_dataset(const DatasetConfig& config) {
         throw DatasetError(label + ": observations/actions have " + std::to_string(out.transitions.obs_dim()) + "/" +
                            std::to_string(out.transitions.act_dim()) + " columns but " + out.env->id + " has " +
                            std::to_string(out.env->obs_dim) + "/" + std::to_string(out.env->act_dim));
+      require_actions_in_range(out.transitions.actions, *out.env, label);
     }
   }
   out.reward_scaling = fit_reward_scaling(parse_reward_scaling(config.reward_scaling), out.transitions, config.max_episode_steps);

@@ -21,6 +21,9 @@ struct EnvSpec {
   // D4RL reference returns: score = 100 * (return - ref_min) / (ref_max - ref_min).
   double ref_min_return;
   double ref_max_return;
+  // Actions are in [-action_limit, action_limit] per dimension (gym's action space: the
+  // actuators' ctrlrange, -1..1 in every model here).
+  double action_limit = 1.0;
 };
 
 const std::vector<EnvSpec>& env_specs();

@@ -32,8 +32,13 @@ std::vector<std::string>& loaded_identities() {
 void try_load(PluginRecord& record) {
   const std::string where = "plugin " + record.file.string();
   std::error_code error;
-  if (!std::filesystem::is_regular_file(record.file, error)) {
+  if (!std::filesystem::exists(record.file, error)) {
     record.error = where + ": no such file";
+    return;
+  }
+  if (!std::filesystem::is_regular_file(record.file, error)) {
+    record.error = where + ": " + (std::filesystem::is_directory(record.file, error) ? "is a directory" : "is not a regular file") +
+                   ", expected a shared library (.so) built against plugin/grl_plugin.h";
     return;
   }
   // RTLD_NOW resolves every symbol now, so a plugin calling something this grl lacks fails here with

@@ -1,8 +1,10 @@
 #include "algorithms/networks/mlp.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "common/config.h"
+#include "common/memory_limit.h"
 
 namespace grl::networks {
 
@@ -42,6 +44,16 @@ MlpImpl::MlpImpl(int64_t input_dim, int64_t output_dim, MlpConfig config)
   int64_t width = input_dim;
   std::vector<int64_t> widths(config_.hidden.begin(), config_.hidden.end());
   widths.push_back(output_dim);
+  std::uint64_t parameters = 0;
+  std::string shape = std::to_string(input_dim);
+  for (const int64_t w : widths) {
+    parameters += static_cast<std::uint64_t>(width + 1) * static_cast<std::uint64_t>(std::max<int64_t>(w, 0));
+    shape += "-" + std::to_string(w);
+    width = w;
+  }
+  require_fits_in_memory(parameters * sizeof(float) * kTrainingCopiesPerParameter,
+                         "an MLP " + shape + " (" + std::to_string(parameters) + " parameters, trained with Adam)");
+  width = input_dim;
   for (std::size_t i = 0; i < widths.size(); ++i) {
     if (widths[i] < 1) throw std::invalid_argument("MLP: hidden width " + std::to_string(widths[i]) + " must be >= 1");
     layers_.push_back(register_module("linear" + std::to_string(i), torch::nn::Linear(width, widths[i])));

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "common/config.h"
+#include "common/memory_limit.h"
 #include "common/tensor_shape.h"
 
 namespace grl::networks {
@@ -34,7 +35,16 @@ TanhGaussianActorImpl::TanhGaussianActorImpl(int64_t state_dim, int64_t action_d
     throw std::invalid_argument("tanh-Gaussian actor: state and action dims must be >= 1");
   if (!(config_.log_std_min < config_.log_std_max))
     throw std::invalid_argument("tanh-Gaussian actor: log_std_min must be below log_std_max");
+  std::uint64_t parameters = 0;
   int64_t width = state_dim;
+  for (const int w : config_.hidden) {
+    parameters += static_cast<std::uint64_t>(width + 1) * static_cast<std::uint64_t>(std::max(w, 0));
+    width = w;
+  }
+  parameters += 2 * static_cast<std::uint64_t>(width + 1) * static_cast<std::uint64_t>(action_dim);
+  require_fits_in_memory(parameters * sizeof(float) * kTrainingCopiesPerParameter,
+                         "a tanh-Gaussian actor of " + std::to_string(parameters) + " parameters (trained with Adam)");
+  width = state_dim;
   for (std::size_t i = 0; i < config_.hidden.size(); ++i) {
     hidden_.push_back(register_module("fc" + std::to_string(i), torch::nn::Linear(width, config_.hidden[i])));
     width = config_.hidden[i];

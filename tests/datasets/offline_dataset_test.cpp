@@ -1,6 +1,7 @@
 // From a YAML dataset config to training-ready transitions.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 
 #include "common/config.h"
@@ -24,7 +25,9 @@ std::filesystem::path write_hopper(const std::filesystem::path& path) {
   terminals[1499] = 1;
   timeouts[999] = timeouts[2499] = 1;
   w.array("observations", grl::testing::ramp(n, 11), {n, 11}, H5::PredType::IEEE_F64LE);
-  w.array("actions", grl::testing::ramp(n, 3, 0.5), {n, 3}, H5::PredType::IEEE_F64LE);
+  std::vector<double> actions;  // inside hopper's [-1, 1], as every real dataset's are
+  for (int i = 0; i < 3 * n; ++i) actions.push_back(std::sin(0.1 * i));
+  w.array("actions", actions, {n, 3}, H5::PredType::IEEE_F64LE);
   w.array("rewards", rewards, {n, 1}, H5::PredType::IEEE_F64LE);
   w.bools("terminals", terminals);
   w.bools("timeouts", timeouts);
