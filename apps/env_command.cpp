@@ -190,6 +190,17 @@ struct ActionRows {
   std::vector<int> lines;  // 1-based line number of each row
 };
 
+// A header names columns ("a0,a1,a2"); a row whose fields start like numbers is data, and a
+// malformed one ("0.1,0.2,0.3e") is an error rather than a header to skip.
+bool looks_like_header(const std::string& content) {
+  std::stringstream fields(content);
+  for (std::string field; std::getline(fields, field, ',');) {
+    const auto start = field.find_first_not_of(" \t\r");
+    if (start != std::string::npos && std::string("+-.0123456789").find(field[start]) != std::string::npos) return false;
+  }
+  return true;
+}
+
 ActionRows read_actions(const std::string& path, int act_dim) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot open the action file " + path);
@@ -205,7 +216,7 @@ ActionRows read_actions(const std::string& path, int act_dim) {
     try {
       values = parse_numbers(content, where);
     } catch (const std::invalid_argument&) {
-      if (first) {  // a header line
+      if (first && looks_like_header(content)) {
         first = false;
         continue;
       }
@@ -337,7 +348,7 @@ std::function<int()> add_env(CLI::App& parent, GlobalOptions&) {
   static ReplayArgs replay_args;
   auto* replay = env->add_subcommand("replay", "apply an action sequence from a seed or a state; per-step CSV");
   add_env_args(*replay, replay_args.env);
-  replay->add_option("--actions", replay_args.actions, "CSV, one action per row (a header line is allowed)")
+  replay->add_option("--actions", replay_args.actions, "CSV, one action per row (a first line of column names is allowed)")
       ->required()
       ->check(CLI::ExistingFile);
   replay->add_option("--out", replay_args.out, "output CSV: step, reward, terminal, timeout, obs_*")->required();

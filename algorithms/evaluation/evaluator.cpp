@@ -20,7 +20,7 @@ template <class V>
 void EvaluationConfig::visit(V& v) {
   v.field("episodes", episodes, "episodes per evaluation, run in lockstep", config::at_least(1));
   v.field("threads", threads, "threads stepping the envs (including the caller)", config::at_least(1));
-  v.field("max_episode_steps", max_episode_steps, "time limit of each episode", config::at_least(1));
+  v.field("max_episode_steps", max_episode_steps, "time limit of each evaluation episode (the dataset's episodes keep the env's)", config::at_least(1));
   v.field("device", device, "device of the policy's observations (empty: cpu)");
   v.field("precision", precision,
           "arithmetic of the residual net's Euler sampling: fp32, or bf16 (bfloat16 weights and inputs, float32 sums; "

@@ -78,7 +78,9 @@ datasets::OfflineDataset load_run_dataset(const RunConfig& config) {
   dataset.env = config.env.empty() ? run_env(config).id : config.env;
   dataset.reward_scaling = config.reward_scaling;
   dataset.normalize_states = config.normalize_states;
-  dataset.max_episode_steps = config.evaluation.max_episode_steps;
+  // Episodes of files without timeouts end at the env's own time limit; evaluation.max_episode_steps
+  // shortens evaluation episodes only (it used to cut the training transitions too).
+  dataset.max_episode_steps = run_env(config).max_episode_steps;
   return datasets::load_offline_dataset(dataset);
 }
 

@@ -49,3 +49,9 @@ expect_error("got '18446744073709551616'" ${bc} --seed 18446744073709551616)
 execute_process(COMMAND ${GRL} dataset info /dev/zero ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 60)
 expect_in("${err}" "/dev/zero: expected a dataset file (HDF5) or a Minari dataset folder, found a character device")
 expect_error("/dev/zero: expected a config file (YAML), found a character device" ${GRL} train --preset /dev/zero)
+
+# A malformed first row of a replay's actions is an error naming it, not a header to skip.
+file(WRITE ${WORK}/actions.csv "0.1,0.2,0.3e\n0,0,0\n")
+expect_error("${WORK}/actions.csv:1" ${GRL} env replay --env hopper --actions ${WORK}/actions.csv --out ${WORK}/replay.csv)
+file(WRITE ${WORK}/named.csv "a0,a1,a2\n0,0,0\n")
+run_ok(replayed ${GRL} env replay --env hopper --actions ${WORK}/named.csv --out ${WORK}/replay.csv)

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "algorithms/evaluation/run_config.h"
 #include "algorithms/networks/mlp.h"
 #include "apps/seed_check.h"
 #include "common/atomic_file.h"
@@ -128,6 +129,25 @@ TEST(ActionRange, DatasetInfoAndTrainingRefuseAFileWithACorruptedAction) {
   config.name = path.string();
   config.env = "hopper";
   EXPECT_NE(message_of([&] { datasets::load_offline_dataset(config); }).find(expected), std::string::npos);
+}
+
+TEST(EvaluationLimit, EvaluationsEpisodeLimitLeavesTheTrainingTransitionsAlone) {
+  grl::testing::TempDir dir;
+  datasets::D4rlFile file;  // 300 rows, no timeouts: episodes end at a time limit
+  file.observations = torch::randn({300, 11});
+  file.actions = torch::zeros({300, 3});
+  file.rewards = torch::ones({300});
+  file.terminals = torch::zeros({300}, torch::kBool);
+  const auto path = dir.path() / "no-timeouts.hdf5";
+  datasets::write_d4rl_file(path, file);
+  evaluation::RunConfig config;
+  config.dataset = path.string();
+  config.env = "hopper";
+  config.reward_scaling = "none";
+  const auto rows_at_env_limit = evaluation::load_run_dataset(config).transitions.size();
+  config.evaluation.max_episode_steps = 20;  // used to cut the file into 20-row episodes
+  EXPECT_EQ(evaluation::load_run_dataset(config).transitions.size(), rows_at_env_limit);
+  EXPECT_EQ(rows_at_env_limit, 299);  // the last row has no next state
 }
 
 std::string seed_error(std::string text, std::uint64_t max) { return cli::seed_check(max)(text); }
