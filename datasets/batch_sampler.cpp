@@ -3,6 +3,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "common/memory_limit.h"
 #include "datasets/dataset_error.h"
 
 namespace grl::datasets {
@@ -63,6 +64,14 @@ BatchSampler::BatchSampler(TransitionSet data, std::int64_t batch_size, std::uin
     : data_(std::move(data)), batch_size_(batch_size), mode_(mode), rng_(seed) {
   if (data_.size() == 0) throw DatasetError("batch sampler: the transition set is empty");
   if (batch_size_ <= 0) throw DatasetError("batch sampler: batch size must be positive, got " + std::to_string(batch_size_));
+  // One batch: states, next states, actions, reward and done as float32, plus an int64 index.
+  const auto row_bytes = static_cast<std::uint64_t>(2 * data_.obs_dim() + data_.act_dim() + 2) * sizeof(float) + sizeof(std::int64_t);
+  try {
+    require_fits_in_memory(static_cast<std::uint64_t>(batch_size_) * row_bytes,
+                           "a batch of " + std::to_string(batch_size_) + " transitions");
+  } catch (const std::runtime_error& e) {
+    throw DatasetError(std::string("batch sampler: ") + e.what());
+  }
   if (mode_ == SamplingMode::epoch_permutation) {
     start_epoch();
     epoch_ = 0;

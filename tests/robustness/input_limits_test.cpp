@@ -14,6 +14,7 @@
 #include "common/config.h"
 #include "common/memory_limit.h"
 #include "datasets/action_range.h"
+#include "datasets/batch_sampler.h"
 #include "datasets/d4rl_file.h"
 #include "datasets/offline_dataset.h"
 #include "datasets/dataset_error.h"
@@ -170,6 +171,15 @@ TEST(MemoryLimit, ANetworkWhoseTrainingStateCannotFitIsRefusedBeforeAllocating) 
   EXPECT_NO_THROW(require_fits_in_memory(physical_memory_bytes() / 4, "a quarter"));
   EXPECT_NE(message_of([] { require_fits_in_memory(physical_memory_bytes(), "all of it"); })
                 .find("all of it needs "),
+            std::string::npos);
+  datasets::TransitionSet rows;
+  rows.observations = torch::zeros({4, 11});
+  rows.actions = torch::zeros({4, 3});
+  rows.rewards = torch::zeros({4, 1});
+  rows.next_observations = torch::zeros({4, 11});
+  rows.dones = torch::zeros({4, 1});
+  EXPECT_NE(message_of([&] { datasets::BatchSampler sampler(rows, 10000000000, 0); })
+                .find("batch sampler: a batch of 10000000000 transitions needs 1080.3 GiB"),
             std::string::npos);
   networks::MlpConfig config;
   config.hidden = {2000000000};  // 11 -> 2e9 -> 3: 3e10 parameters, 480 GB to train
