@@ -95,7 +95,8 @@ struct BehaviourModelConfig {
   void visit(V& v);
 };
 
-// The IQL critic trained on its own stage (IDQL, SfBC, SRPO): algorithms.md section 7.
+// The IQL critic trained on its own stage (IDQL, SfBC, SRPO): Kostrikov et al. 2022, as in
+// algorithms/iql/iql_critic.h.
 struct CriticStageConfig {
   std::int64_t steps = 1000000;
   std::int64_t batch_size = 256;

@@ -1,7 +1,8 @@
-// The published D4RL-normalised scores the benchmark prints beside ours (shared/reference/
-// paper-results.md): the GenerativeRL GMPO/GMPG results (mean +- std), the numbers the generative
-// baselines' authors published as cited by GenerativeRL, and CORL's "last" scores for BC, TD3+BC,
-// CQL and IQL.
+// The published D4RL-normalised scores the benchmark prints beside ours: the GMPO/GMPG results
+// (mean +- std) of the paper "Revisiting Generative Policies: A Simpler Reinforcement Learning
+// Algorithmic Perspective" (Zhang et al., 2024; GenerativeRL's benchmark tables), the numbers the
+// generative baselines' authors published as that paper cites them, and CORL's "last" scores for
+// BC, TD3+BC, CQL and IQL.
 #pragma once
 
 #include <optional>

@@ -12,7 +12,7 @@ torch::Tensor broadcast_time(const torch::Tensor& t, const torch::Tensor& x) {
   return t.reshape(shape);
 }
 
-// Each entry is the closed form of algorithms.md section 2 (not a composition through the score), so
+// Each entry is the closed form of its pair (not a composition through the score), so
 // that a conversion only divides by what it must: noise <-> data never divides by sigma, for example.
 torch::Tensor convert(ModelType from, ModelType to, const torch::Tensor& m, const torch::Tensor& t_in,
                       const torch::Tensor& x, const DiffusionPath& path) {

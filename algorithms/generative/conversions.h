@@ -1,4 +1,4 @@
-// All conversions between the four model parameterisations (algorithms.md section 2), in one place.
+// All conversions between the four model parameterisations (score, noise, velocity, data), in one place.
 #pragma once
 
 #include "algorithms/generative/diffusion_path.h"

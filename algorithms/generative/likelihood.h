@@ -1,6 +1,7 @@
-// Log-likelihood of a generative model by the instantaneous change of variables (algorithms.md
-// section 5): integrate dx/dt = F(t, x), dDelta/dt = -div F from the data (t=0) to the noise (t=1) and
-// take log p(a) = log N(x(1); 0, I) - Delta(1). F is data_to_noise_velocity (sampling.h).
+// Log-likelihood of a generative model by the instantaneous change of variables (Chen et al. 2018,
+// as GenerativeRL's diffusion_model.py log_prob does it): integrate dx/dt = F(t, x),
+// dDelta/dt = -div F from the data (t=0) to the noise (t=1) and take
+// log p(a) = log N(x(1); 0, I) - Delta(1). F is data_to_noise_velocity (sampling.h).
 //
 // Gradients: with autograd on, every step's divergence is built with create_graph, so the result is
 // differentiable w.r.t. the input actions, the condition and the model's parameters through the whole

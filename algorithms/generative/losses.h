@@ -1,5 +1,5 @@
-// Training losses of generative models (algorithms.md section 3): per-sample values [B] (GMPO weights
-// them by advantages) and their means.
+// Training losses of generative models (as GenerativeRL's diffusion_model.py and conditional flow
+// models define them): per-sample values [B] (GMPO weights them by advantages) and their means.
 //
 // Randomness: every function that draws t or noise takes an optional at::Generator; without one it uses
 // LibTorch's global generator for the data's device (seeded by grl::seed_everything). A generator must

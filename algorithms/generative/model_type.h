@@ -8,7 +8,8 @@
 
 namespace grl::generative {
 
-// The four parameterisations of a diffusion model's output m(t, x, c) (algorithms.md section 2).
+// The four parameterisations of a diffusion model's output m(t, x, c) (GenerativeRL's
+// grl/generative_models/model_functions/: score, noise, velocity, data).
 // Flow models (ICFM, OT-CFM) always predict a velocity.
 enum class ModelType { score, noise, velocity, data };
 

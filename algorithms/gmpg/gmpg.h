@@ -1,4 +1,5 @@
-// GMPG: generative model policy gradient (algorithms.md section 9). Three stages:
+// GMPG: generative model policy gradient (Zhang et al. 2024; GenerativeRL's grl/algorithms/gmpg.py).
+// Three stages:
 //   critic     IQL (algorithms/iql/iql_critic.h) on the dataset;
 //   behaviour  mu pretrained by flow/score matching on the dataset actions (the core's losses);
 //   policy     pi_theta starts as a copy of mu; mu and the critic are frozen; per step, for a batch of

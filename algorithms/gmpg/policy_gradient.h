@@ -1,4 +1,5 @@
-// The GMPG policy loss and its gradient through the sampler (algorithms.md section 9).
+// The GMPG policy loss and its gradient through the sampler (Zhang et al. 2024; GenerativeRL's
+// grl/algorithms/gmpg.py).
 //
 // For a batch of states s and noise z ~ N(0, I):
 //

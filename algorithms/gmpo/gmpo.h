@@ -1,5 +1,5 @@
-// GMPO: generative model policy optimisation by advantage-weighted regression (algorithms.md
-// section 8). Two stages:
+// GMPO: generative model policy optimisation by advantage-weighted regression (Zhang et al. 2024,
+// "Revisiting Generative Policies"; GenerativeRL's grl/algorithms/gmpo.py). Two stages:
 //   critic  IQL (algorithms/iql/iql_critic.h) on the dataset;
 //   policy  a generative policy trained from scratch with
 //             w = min(exp(beta (min(Q1, Q2)(s, a) - V(s))), C)      (no gradient through w)

@@ -1,5 +1,5 @@
 // The IQL critic (Kostrikov et al. 2022) shared by GMPO, GMPG and the baselines that need Q and V
-// learned from the data alone (algorithms.md section 7):
+// learned from the data alone:
 //
 //   u   = min(Qbar1, Qbar2)(s, a) - V(s)                          (Qbar: Polyak targets)
 //   L_V = mean(|tau - 1[u < 0]| u^2)                              expectile regression, tau 0.7 / 0.9

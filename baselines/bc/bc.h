@@ -1,4 +1,4 @@
-// Behaviour cloning (algorithms.md section 11; CORL's any_percent_bc.py with frac 1): an actor fit
+// Behaviour cloning (CORL's algorithms/offline/any_percent_bc.py with frac 1): an actor fit
 // to the dataset's actions by supervised learning. Two variants (config `loss`):
 //   mse  a deterministic actor pi(s) = tanh(MLP(s)),  L = mean_{batch, dims} (pi(s) - a)^2   (CORL)
 //   nll  a tanh-Gaussian actor,                       L = -mean log pi(a | s)

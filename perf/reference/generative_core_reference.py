@@ -2,7 +2,7 @@
 grl_perf_generative_core and grl_perf_evaluation on the same machine (issues 5 and 6 quote Python
 figures that were measured elsewhere; this script measures them where our programs run).
 
-What it times, with the layout of ../shared/reference/algorithms.md section 6 (S = 17, A = 6,
+What it times, with the layout of GenerativeRL's D4RL network (grl/neural_network/residual_network.py; S = 17, A = 6,
 hidden 512/256/128, 16 Gaussian-Fourier frequencies, about 1.6M parameters):
   - act: one action per state on the 32-point Euler grid (31 network calls), under torch.inference_mode,
     at batch 1, 10 and 256; both as a plain Python loop and through torchdiffeq.odeint(method="euler")

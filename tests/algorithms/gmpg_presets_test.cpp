@@ -1,5 +1,6 @@
 // presets/gmpg/*.yaml: every file parses as a GMPG run config and holds the published numbers
-// (algorithms.md section 10); the CPU preset's algorithm runs one step of each stage.
+// (GenerativeRL's grl_pipelines/benchmark/gmpg/<path>/<dataset>.py); the CPU preset's algorithm runs
+// one step of each stage.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 

@@ -29,7 +29,7 @@ TEST(NetworksResidualNet, ParameterCountMatchesTheFormulaForHalfCheetah) {
                            block_parameters(A, 512, E) + block_parameters(512, 256, E) + block_parameters(256, 128, E) +
                            block_parameters(128, 128, E) + block_parameters(256, 256, E) +
                            block_parameters(512, 512, E) + linear_parameters(1024, A);
-  EXPECT_EQ(expected, 1633222);  // the same sum done by hand: "about 1.63M" in algorithms.md
+  EXPECT_EQ(expected, 1633222);  // the same sum done by hand: GenerativeRL's D4RL network has about 1.63M
   EXPECT_EQ(parameter_count(*net), expected);
   EXPECT_EQ(net->down.size(), 3u);
   EXPECT_EQ(net->up.size(), 2u);

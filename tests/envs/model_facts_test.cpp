@@ -1,5 +1,6 @@
-// The compiled models, read back from mjModel, against the gym v2 parameters
-// (shared/reference/environments.md) and the body masses these models have under mujoco-py.
+// The compiled models, read back from mjModel, against the gym v2 parameters (gym 0.21's
+// envs/mujoco/assets/*.xml, which D4RL recorded with) and the body masses these models have under
+// mujoco-py.
 #include <gtest/gtest.h>
 
 #include <cmath>
