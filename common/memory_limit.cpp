@@ -8,9 +8,9 @@
 namespace grl {
 
 namespace {
-std::string gib(std::uint64_t bytes) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.1f", static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0));
+std::string gib(double bytes) {
+  char text[64];
+  std::snprintf(text, sizeof(text), "%.1f", bytes / (1024.0 * 1024.0 * 1024.0));
   return text;
 }
 }  // namespace
@@ -20,8 +20,8 @@ std::uint64_t physical_memory_bytes() {
   return pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) : 0;
 }
 
-void require_fits_in_memory(std::uint64_t bytes, const std::string& what) {
-  const std::uint64_t physical = physical_memory_bytes();
+void require_fits_in_memory(double bytes, const std::string& what) {
+  const auto physical = static_cast<double>(physical_memory_bytes());
   if (physical == 0 || bytes <= physical / 2) return;
   throw std::runtime_error(what + " needs " + gib(bytes) + " GiB, more than half of this machine's " + gib(physical) +
                            " GiB of memory (a typo in a width or size?)");

@@ -13,10 +13,12 @@ std::uint64_t physical_memory_bytes();
 // Throws "<what> needs X GiB, more than half of this machine's Y GiB of memory ..." when `bytes`
 // exceeds half the physical memory (what else a run holds, the dataset and the activations, needs
 // the rest); nothing is checked when the memory size is unknown.
-void require_fits_in_memory(std::uint64_t bytes, const std::string& what);
+// `bytes` is a double so that products of absurd sizes (a width of 2^31 squared, a batch of 2^62
+// rows) cannot wrap around to a small number.
+void require_fits_in_memory(double bytes, const std::string& what);
 
-// Trainable parameters take four copies while training with Adam: the weights, their gradients
-// and the two moment estimates.
-constexpr std::uint64_t kTrainingCopiesPerParameter = 4;
+// Trainable float32 parameters take four copies while training with Adam: the weights, their
+// gradients and the two moment estimates.
+constexpr double kTrainingBytesPerParameter = 4 * sizeof(float);
 
 }  // namespace grl

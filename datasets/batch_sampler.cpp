@@ -67,7 +67,7 @@ BatchSampler::BatchSampler(TransitionSet data, std::int64_t batch_size, std::uin
   // One batch: states, next states, actions, reward and done as float32, plus an int64 index.
   const auto row_bytes = static_cast<std::uint64_t>(2 * data_.obs_dim() + data_.act_dim() + 2) * sizeof(float) + sizeof(std::int64_t);
   try {
-    require_fits_in_memory(static_cast<std::uint64_t>(batch_size_) * row_bytes,
+    require_fits_in_memory(static_cast<double>(batch_size_) * static_cast<double>(row_bytes),
                            "a batch of " + std::to_string(batch_size_) + " transitions");
   } catch (const std::runtime_error& e) {
     throw DatasetError(std::string("batch sampler: ") + e.what());

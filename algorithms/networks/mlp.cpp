@@ -1,6 +1,7 @@
 #include "algorithms/networks/mlp.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <stdexcept>
 
 #include "common/config.h"
@@ -44,15 +45,17 @@ MlpImpl::MlpImpl(int64_t input_dim, int64_t output_dim, MlpConfig config)
   int64_t width = input_dim;
   std::vector<int64_t> widths(config_.hidden.begin(), config_.hidden.end());
   widths.push_back(output_dim);
-  std::uint64_t parameters = 0;
+  double parameters = 0;  // in double: products of absurd widths would wrap around an integer
   std::string shape = std::to_string(input_dim);
   for (const int64_t w : widths) {
-    parameters += static_cast<std::uint64_t>(width + 1) * static_cast<std::uint64_t>(std::max<int64_t>(w, 0));
+    parameters += static_cast<double>(width + 1) * static_cast<double>(std::max<int64_t>(w, 0));
     shape += "-" + std::to_string(w);
     width = w;
   }
-  require_fits_in_memory(parameters * sizeof(float) * kTrainingCopiesPerParameter,
-                         "an MLP " + shape + " (" + std::to_string(parameters) + " parameters, trained with Adam)");
+  char count[32];
+  std::snprintf(count, sizeof(count), "%.0f", parameters);
+  require_fits_in_memory(parameters * kTrainingBytesPerParameter,
+                         "an MLP " + shape + " (" + count + " parameters, trained with Adam)");
   width = input_dim;
   for (std::size_t i = 0; i < widths.size(); ++i) {
     if (widths[i] < 1) throw std::invalid_argument("MLP: hidden width " + std::to_string(widths[i]) + " must be >= 1");

@@ -1,12 +1,14 @@
 #include "algorithms/networks/residual_net.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
 #include "algorithms/networks/bf16_kernels.h"
 #include "algorithms/networks/few_row_kernels.h"
 #include "algorithms/networks/inference_precision.h"
+#include "common/memory_limit.h"
 #include "common/tensor_shape.h"
 
 namespace grl::networks {
@@ -89,6 +91,34 @@ torch::Tensor ResidualBlockImpl::forward_projected(const torch::Tensor& x, const
 // ---------------------------------------------------------------------------------------------
 // The backbone
 
+namespace {
+
+// In double: squares of absurd widths would wrap around a 64-bit integer.
+double block_parameters(double input, double output, double embedding) {
+  return (input + 1) * output + (embedding + 1) * output + (output + 1) * output + (input != output ? (input + 1) * output : 0);
+}
+
+// The parameters of the blocks and the last layer, counted from the widths alone (the constructor's
+// own walk), so that a size that cannot fit is refused before anything is allocated.
+double residual_net_parameters(int64_t action_dim, const std::vector<int>& hidden, int64_t embedding) {
+  const std::size_t levels = hidden.size();
+  const auto e = static_cast<double>(embedding);
+  double total = 0, width = static_cast<double>(action_dim);
+  for (const int w : hidden) {
+    total += block_parameters(width, w, e);
+    width = w;
+  }
+  total += block_parameters(width, width, e);
+  for (std::size_t j = 0; j + 1 < levels; ++j) {
+    const double input = width + hidden[levels - 1 - j];
+    width = hidden[levels - 2 - j];
+    total += block_parameters(input, width, e);
+  }
+  return total + (width + hidden[0] + 1) * static_cast<double>(action_dim);
+}
+
+}  // namespace
+
 TemporalSpatialResidualNetImpl::TemporalSpatialResidualNetImpl(int64_t action_dim, int64_t state_dim,
                                                                const GenerativeNetworkConfig& config)
     : GenerativeNetworkImpl(action_dim, state_dim) {
@@ -97,9 +127,14 @@ TemporalSpatialResidualNetImpl::TemporalSpatialResidualNetImpl(int64_t action_di
   for (int w : hidden) {
     if (w < 1) throw std::invalid_argument("temporal_spatial_residual: hidden width " + std::to_string(w) + " must be >= 1");
   }
-  embedding = register_module("embedding", TimeConditionEmbedding(state_dim, config));
   const int64_t e = config.embedding_dim;
   const int64_t levels = static_cast<int64_t>(hidden.size());
+  const double parameters = residual_net_parameters(action_dim, hidden, e);
+  char count[32];
+  std::snprintf(count, sizeof(count), "%.3g", parameters);
+  require_fits_in_memory(parameters * kTrainingBytesPerParameter,
+                         std::string("a temporal-spatial residual net of ") + count + " parameters (trained with Adam)");
+  embedding = register_module("embedding", TimeConditionEmbedding(state_dim, config));
   int64_t width = action_dim;
   for (int64_t i = 0; i < levels; ++i) {
     down.push_back(register_module("down" + std::to_string(i), ResidualBlock(width, hidden[i], e)));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 #include "common/config.h"
@@ -35,15 +36,17 @@ TanhGaussianActorImpl::TanhGaussianActorImpl(int64_t state_dim, int64_t action_d
     throw std::invalid_argument("tanh-Gaussian actor: state and action dims must be >= 1");
   if (!(config_.log_std_min < config_.log_std_max))
     throw std::invalid_argument("tanh-Gaussian actor: log_std_min must be below log_std_max");
-  std::uint64_t parameters = 0;
+  double parameters = 0;  // in double: products of absurd widths would wrap around an integer
   int64_t width = state_dim;
   for (const int w : config_.hidden) {
-    parameters += static_cast<std::uint64_t>(width + 1) * static_cast<std::uint64_t>(std::max(w, 0));
+    parameters += static_cast<double>(width + 1) * std::max(w, 0);
     width = w;
   }
-  parameters += 2 * static_cast<std::uint64_t>(width + 1) * static_cast<std::uint64_t>(action_dim);
-  require_fits_in_memory(parameters * sizeof(float) * kTrainingCopiesPerParameter,
-                         "a tanh-Gaussian actor of " + std::to_string(parameters) + " parameters (trained with Adam)");
+  parameters += 2.0 * static_cast<double>(width + 1) * static_cast<double>(action_dim);
+  char count[32];
+  std::snprintf(count, sizeof(count), "%.0f", parameters);
+  require_fits_in_memory(parameters * kTrainingBytesPerParameter,
+                         std::string("a tanh-Gaussian actor of ") + count + " parameters (trained with Adam)");
   width = state_dim;
   for (std::size_t i = 0; i < config_.hidden.size(); ++i) {
     hidden_.push_back(register_module("fc" + std::to_string(i), torch::nn::Linear(width, config_.hidden[i])));

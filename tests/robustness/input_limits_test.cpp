@@ -9,6 +9,7 @@
 
 #include "algorithms/evaluation/run_config.h"
 #include "algorithms/networks/mlp.h"
+#include "algorithms/networks/residual_net.h"
 #include "apps/seed_check.h"
 #include "common/atomic_file.h"
 #include "common/config.h"
@@ -180,6 +181,11 @@ TEST(MemoryLimit, ANetworkWhoseTrainingStateCannotFitIsRefusedBeforeAllocating) 
   rows.dones = torch::zeros({4, 1});
   EXPECT_NE(message_of([&] { datasets::BatchSampler sampler(rows, 10000000000, 0); })
                 .find("batch sampler: a batch of 10000000000 transitions needs 1080.3 GiB"),
+            std::string::npos);
+  networks::GenerativeNetworkConfig residual;
+  residual.hidden = {100000000};  // the case: it wrote a 20 GB checkpoint in half a minute
+  EXPECT_NE(message_of([&] { networks::TemporalSpatialResidualNet net(3, 11, residual); })
+                .find("a temporal-spatial residual net of "),
             std::string::npos);
   networks::MlpConfig config;
   config.hidden = {2000000000};  // 11 -> 2e9 -> 3: 3e10 parameters, 480 GB to train
