@@ -74,27 +74,40 @@ Source from_node(YAML::Node root, const std::string& label) {
   return Source{label, root, {}};
 }
 
-// Sets every key of `from` in `into`, recursing where both hold a section.
-void merge_map_into(YAML::Node into, const YAML::Node& from) {
+// Sets every key of `from` in `into`, recursing where both hold a section, and appends the dotted
+// path of each key it set to `set_keys` (so that errors in them name the override, and errors in
+// the keys it left name the file).
+void merge_map_into(YAML::Node into, const YAML::Node& from, const std::string& prefix, std::vector<std::string>& set_keys) {
+  const YAML::Node& lookup = into;  // const: a lookup must not add the key
   for (const auto& item : from) {
     const std::string key = item.first.Scalar();
-    const YAML::Node current = YAML::Node(into)[key];
+    const std::string dotted = prefix.empty() ? key : prefix + "." + key;
+    const YAML::Node current = lookup[key];
     if (item.second.IsMap() && current && current.IsMap()) {
-      merge_map_into(into[key], item.second);
+      merge_map_into(into[key], item.second, dotted, set_keys);
     } else {
       into[key] = item.second;
+      set_keys.push_back(dotted);
     }
   }
 }
 
-}  // namespace
+// The dotted paths of every value (not section) under `node`.
+void collect_value_paths(const YAML::Node& node, const std::string& prefix, std::vector<std::string>& paths) {
+  for (const auto& item : node) {
+    const std::string key = prefix.empty() ? item.first.Scalar() : prefix + "." + item.first.Scalar();
+    if (item.second.IsMap()) {
+      collect_value_paths(item.second, key, paths);
+    } else {
+      paths.push_back(key);
+    }
+  }
+}
 
-Source load_file(const std::string& path) {
-  if (!std::filesystem::exists(path)) throw ConfigError(path + ": config file not found");
+std::string read_config_text(const std::string& path) {
   // The largest preset is a few kilobytes; a file of megabytes is a mistake (a dataset passed as
   // --preset), and yaml-cpp would hold hundreds of bytes per key of it before any check ran.
   constexpr std::uintmax_t kMaxConfigBytes = 4u << 20;
-  std::string text;
   try {
     require_regular_file(path, "config file (YAML)");
     std::error_code ec;
@@ -103,11 +116,61 @@ Source load_file(const std::string& path) {
       throw std::runtime_error(path + ": a config file of " + std::to_string(size) + " bytes; config files are at most " +
                                std::to_string(kMaxConfigBytes >> 20) + " MiB");
     }
-    text = read_file(path);
+    return read_file(path);
   } catch (const std::runtime_error& e) {
     throw ConfigError(e.what());
   }
-  return load_text(text, path);
+}
+
+// `chain`: the files being loaded, outermost first, to refuse a cycle of extends.
+Source load_file_in_chain(const std::string& path, std::vector<std::string>& chain) {
+  if (!std::filesystem::exists(path)) throw ConfigError(path + ": config file not found");
+  Source source = load_text(read_config_text(path), path);
+  const YAML::Node& root = source.root;  // const: a lookup must not add the key
+  const YAML::Node extends = root["extends"];
+  if (!extends) return source;
+  const std::string where = path + " line " + std::to_string(extends.Mark().line + 1) + ": key 'extends'";
+  if (!extends.IsScalar() || extends.Scalar().empty()) throw ConfigError(where + ": expected the path of a base config file");
+  const std::string base_path = (std::filesystem::path(path).parent_path() / extends.Scalar()).lexically_normal().string();
+  if (!std::filesystem::exists(base_path)) {
+    throw ConfigError(where + ": base file '" + extends.Scalar() + "' not found (looked for " + base_path + ")");
+  }
+  std::error_code ec;
+  chain.push_back(std::filesystem::weakly_canonical(path, ec).string());
+  const std::string base_id = std::filesystem::weakly_canonical(base_path, ec).string();
+  for (const auto& loading : chain) {
+    if (loading != base_id) continue;
+    std::string cycle;
+    for (const auto& file : chain) cycle += file + " -> ";
+    throw ConfigError(where + ": extends form a cycle: " + cycle + base_id);
+  }
+  Source base = load_file_in_chain(base_path, chain);
+  chain.pop_back();
+  source.root.remove("extends");
+
+  // Every value the base holds keeps its origin unless this file sets it.
+  std::map<std::string, std::string> inherited;
+  std::vector<std::string> base_paths;
+  collect_value_paths(base.root, "", base_paths);
+  for (const auto& key : base_paths) {
+    const auto deeper = base.inherited.find(key);
+    inherited[key] = deeper != base.inherited.end() ? deeper->second : base.file;
+  }
+  std::vector<std::string> set_keys;
+  merge_map_into(base.root, source.root, "", set_keys);
+  for (const auto& key : set_keys) {
+    for (auto it = inherited.begin(); it != inherited.end();) {
+      it = it->first == key || it->first.rfind(key + ".", 0) == 0 ? inherited.erase(it) : std::next(it);
+    }
+  }
+  return Source{path, base.root, {}, inherited};
+}
+
+}  // namespace
+
+Source load_file(const std::string& path) {
+  std::vector<std::string> chain;
+  return load_file_in_chain(path, chain);
 }
 
 Source load_text(const std::string& text, const std::string& label) {
@@ -163,11 +226,13 @@ void apply_overrides(Source& source, const std::vector<std::string>& overrides) 
     // rest of the section as the preset and earlier overrides set it.
     const YAML::Node existing = YAML::Node(node)[parts.back()];
     if (value.IsMap() && existing && existing.IsMap()) {
-      merge_map_into(node[parts.back()], value);
+      std::vector<std::string> set_keys;
+      merge_map_into(node[parts.back()], value, key, set_keys);
+      for (const auto& set : set_keys) source.overridden[set] = text;
     } else {
       node[parts.back()] = value;
+      source.overridden[key] = text;
     }
-    source.overridden[key] = text;
   }
 }
 
@@ -182,7 +247,8 @@ std::string location(const Source& source, const std::string& path, const YAML::
       return "command-line override '" + text + "'";
     }
   }
-  return source.file + " line " + std::to_string(node.Mark().line + 1);
+  const auto base = source.inherited.find(key);
+  return (base != source.inherited.end() ? base->second : source.file) + " line " + std::to_string(node.Mark().line + 1);
 }
 
 std::string node_text(const YAML::Node& node) {

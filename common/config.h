@@ -14,7 +14,8 @@
 //
 // Every key is optional (the struct's initialisers are the defaults). An unknown key, a value of
 // the wrong type, a value out of range or a non-finite number is a ConfigError whose message names
-// the file and line (or the command-line override) and the full dotted key path.
+// the file and line (or the command-line override) and the full dotted key path. A file can extend
+// a base file (`extends:`, see load_file), so that a family of presets is a base plus small deltas.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -65,8 +66,18 @@ struct Source {
   std::string file;                               // shown in messages ("<string>" for text)
   YAML::Node root;                                // always a map after load
   std::map<std::string, std::string> overridden;  // dotted key -> "key=value" as typed
+  std::map<std::string, std::string> inherited;   // dotted key -> the base file it came from (extends:)
 };
 
+// Reads a YAML config file. A file may start from another one:
+//
+//   extends: gvp.yaml          # a path relative to this file's folder
+//   dataset: hopper-medium-v2
+//   gmpo: {policy: {beta: 16}}
+//
+// The base is loaded first (it may extend another), then this file's keys are laid over it: a
+// section merges key by key, a value or a list replaces the base's. Errors in inherited values name
+// the base file and its line; a missing base or a cycle of extends is an error naming the files.
 Source load_file(const std::string& path);
 Source load_text(const std::string& text, const std::string& label);
 // Applies "a.b.c=value" overrides; the value is parsed as YAML ("1e-4", "[1, 2]", "true").

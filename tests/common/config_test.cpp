@@ -235,5 +235,53 @@ TEST(Config, ListsOfSectionsParseEachItemFromItsDefaultsAndNameTheItemInErrors) 
   EXPECT_EQ(back.policies[1].solver, "heun");
 }
 
+TEST(ConfigExtends, AFileLaysItsKeysOverItsBaseSectionBySection) {
+  testing::TempDir dir;
+  dir.write("base.yaml", "seed: 3\ncritic:\n  lr: 1.0e-4\n  hidden: 64\npolicy:\n  beta: 8\n  hidden: [32, 16]\n");
+  dir.write("child.yaml", "extends: base.yaml\nname: child\npolicy:\n  beta: 2\n");
+  dir.write("grandchild.yaml", "extends: child.yaml\ncritic: {lr: 5.0e-4}\npolicy: {hidden: [8]}\n");
+  const auto child = parse<TrainConfig>(load_file((dir / "child.yaml").string()));
+  EXPECT_EQ(child.seed, 3);
+  EXPECT_EQ(child.name, "child");
+  EXPECT_DOUBLE_EQ(child.critic.lr, 1e-4);
+  EXPECT_EQ(child.critic.hidden, 64);
+  EXPECT_DOUBLE_EQ(child.policy.beta, 2.0);                         // the child's
+  EXPECT_EQ(child.policy.hidden, (std::vector<int>{32, 16}));       // the base's, beside it
+  auto grandchild_source = load_file((dir / "grandchild.yaml").string());
+  apply_overrides(grandchild_source, {"policy.beta=7"});
+  const auto grandchild = parse<TrainConfig>(grandchild_source);
+  EXPECT_DOUBLE_EQ(grandchild.critic.lr, 5e-4);
+  EXPECT_EQ(grandchild.critic.hidden, 64);
+  EXPECT_EQ(grandchild.policy.hidden, (std::vector<int>{8}));  // a list replaces the base's list
+  EXPECT_DOUBLE_EQ(grandchild.policy.beta, 7.0);
+  EXPECT_EQ(grandchild.name, "child");
+}
+
+TEST(ConfigExtends, ErrorsNameTheFileAValueCameFrom) {
+  testing::TempDir dir;
+  dir.write("base.yaml", "seed: 3\ncritic:\n  tau: 2\n");
+  dir.write("child.yaml", "extends: base.yaml\npolicy:\n  beta: -1\n");
+  dir.write("fixed.yaml", "extends: child.yaml\npolicy:\n  beta: 1\n");
+  EXPECT_EQ(error_of([&] { parse<TrainConfig>(load_file((dir / "fixed.yaml").string())); }),
+            (dir / "base.yaml").string() + " line 3: key 'critic.tau': value '2' is out of range, expected a value in (0, 1)");
+  dir.write("base.yaml", "seed: 3\n");
+  EXPECT_EQ(error_of([&] { parse<TrainConfig>(load_file((dir / "child.yaml").string())); }),
+            (dir / "child.yaml").string() + " line 3: key 'policy.beta': value '-1' is out of range, expected a value >= 0");
+}
+
+TEST(ConfigExtends, MissingBasesAndCyclesAreErrorsNamingTheFiles) {
+  testing::TempDir dir;
+  dir.write("orphan.yaml", "seed: 1\nextends: nope.yaml\n");
+  EXPECT_EQ(error_of([&] { load_file((dir / "orphan.yaml").string()); }),
+            (dir / "orphan.yaml").string() + " line 2: key 'extends': base file 'nope.yaml' not found (looked for " +
+                (dir / "nope.yaml").string() + ")");
+  dir.write("a.yaml", "extends: b.yaml\n");
+  dir.write("b.yaml", "extends: a.yaml\n");
+  EXPECT_NE(error_of([&] { load_file((dir / "a.yaml").string()); }).find("extends form a cycle"), std::string::npos);
+  dir.write("list.yaml", "extends: [a.yaml]\n");
+  EXPECT_NE(error_of([&] { load_file((dir / "list.yaml").string()); }).find("expected the path of a base config file"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace grl::config

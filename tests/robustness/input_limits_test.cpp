@@ -60,7 +60,17 @@ TEST(SectionOverride, AMappingChangesTheKeysItNamesAndKeepsTheRestOfTheSection) 
   EXPECT_EQ(run.policy.steps, 7);                              // the earlier override's
   auto unknown = config::load_text("policy:\n  beta: 8\n", "preset.yaml");
   config::apply_overrides(unknown, {"policy={betta: 3}"});
-  EXPECT_NE(message_of([&] { config::parse<RunSection>(unknown); }).find("unknown key 'policy.betta'"), std::string::npos);
+  EXPECT_NE(message_of([&] { config::parse<RunSection>(unknown); })
+                .find("command-line override 'policy={betta: 3}': unknown key 'policy.betta'"),
+            std::string::npos);
+  // An error in a key the mapping left alone names the file, one in a key it set names the override.
+  auto kept = config::load_text("policy:\n  beta: -8\n", "preset.yaml");
+  config::apply_overrides(kept, {"policy={steps: 2}"});
+  EXPECT_NE(message_of([&] { config::parse<RunSection>(kept); }).find("preset.yaml line 2: key 'policy.beta'"), std::string::npos);
+  auto set = config::load_text("policy:\n  beta: 8\n", "preset.yaml");
+  config::apply_overrides(set, {"policy={steps: 0}"});
+  EXPECT_NE(message_of([&] { config::parse<RunSection>(set); }).find("command-line override 'policy={steps: 0}': key 'policy.steps'"),
+            std::string::npos);
 }
 
 TEST(ConfigIntegers, AValueBeyondTheFieldsTypeIsAnErrorNotAWrappedNumber) {
