@@ -35,12 +35,10 @@ std::unique_ptr<benchmark::ActionSource> action_source(const CollectOptions& opt
   if (options.policy == "random") return benchmark::uniform_actions(spec.act_dim, static_cast<std::uint64_t>(options.seed));
   if (options.policy == "zero") return benchmark::zero_actions(spec.act_dim);
   const training::CheckpointReader checkpoint(options.policy);
-  const auto source = config::load_text(checkpoint.text("config"), options.policy + " (stored config)");
-  run = std::make_unique<evaluation::PreparedRun>(evaluation::prepare_acting_run(evaluation::parse_run_config(source), device));
+  run = std::make_unique<evaluation::PreparedRun>(evaluation::load_run_from_checkpoint(checkpoint, device));
   if (run->env.id != spec.id) {
     throw std::invalid_argument("checkpoint " + options.policy + " acts in " + run->env.id + ", not in " + spec.id);
   }
-  run->algorithm->load(checkpoint);
   seed_everything(derive_seed(static_cast<std::uint64_t>(options.seed), SeedStream::dataset));
   return benchmark::policy_actions(run->algorithm->policy(), device, "checkpoint " + options.policy);
 }

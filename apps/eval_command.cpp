@@ -28,17 +28,13 @@ struct EvalOptions {
 
 int run_eval(const EvalOptions& options, const GlobalOptions& global) {
   const training::CheckpointReader checkpoint(options.checkpoint);
-  config::Source source = config::load_text(checkpoint.text("config"), options.checkpoint + " (stored config)");
   std::vector<std::string> overrides = options.overrides;
   overrides.push_back("evaluation.episodes=" + std::to_string(options.episodes));
   if (options.threads > 0) overrides.push_back("evaluation.threads=" + std::to_string(options.threads));
   if (!options.precision.empty()) overrides.push_back("evaluation.precision=" + options.precision);
-  config::apply_overrides(source, overrides);
-  evaluation::RunConfig config = evaluation::parse_run_config(source);
+  evaluation::PreparedRun run = evaluation::load_run_from_checkpoint(checkpoint, global.runtime.device, overrides);
   const std::uint64_t seed = options.seed >= 0 ? static_cast<std::uint64_t>(options.seed)
-                                               : derive_seed(static_cast<std::uint64_t>(config.seed), SeedStream::evaluation);
-  evaluation::PreparedRun run = evaluation::prepare_acting_run(std::move(config), global.runtime.device);
-  run.algorithm->load(checkpoint);
+                                               : derive_seed(static_cast<std::uint64_t>(run.config.seed), SeedStream::evaluation);
 
   evaluation::EvaluationConfig eval_config = run.config.evaluation;
   if (eval_config.device.empty()) eval_config.device = global.runtime.device;

@@ -56,8 +56,7 @@ CellOutcome run_cell(const Sweep& sweep, const SweepCell& cell, const std::files
   // A run that has a checkpoint continues with the config stored in it; a new one starts from the sweep.
   const auto latest = dir / "checkpoints" / "latest.pt";
   const config::Source source = std::filesystem::exists(latest)
-                                    ? config::load_text(training::CheckpointReader(latest).text("config"),
-                                                        latest.string() + " (stored config)")
+                                    ? evaluation::stored_run_config(training::CheckpointReader(latest))
                                     : cell_run_config(sweep, cell);
   evaluation::RunConfig config = evaluation::parse_run_config(source, cell.algorithm.algorithm);
   ensure_native_dataset(config.dataset);
@@ -75,10 +74,7 @@ CellOutcome run_cell(const Sweep& sweep, const SweepCell& cell, const std::files
   const bool use_best = sweep.evaluation.checkpoint == "best" && std::filesystem::exists(best);
   const auto chosen = use_best ? best : directory.checkpoints_dir() / "latest.pt";
   const training::CheckpointReader checkpoint(chosen);
-  evaluation::PreparedRun acting = evaluation::prepare_acting_run(
-      evaluation::parse_run_config(config::load_text(checkpoint.text("config"), chosen.string() + " (stored config)")),
-      run_device);
-  acting.algorithm->load(checkpoint);
+  evaluation::PreparedRun acting = evaluation::load_run_from_checkpoint(checkpoint, run_device);
   evaluation::EvaluationConfig eval_config = acting.config.evaluation;
   eval_config.episodes = sweep.evaluation.final_episodes;
   if (eval_config.device.empty()) eval_config.device = run_device;

@@ -79,9 +79,8 @@ const double kQuickstartLogWeights[kLogWeightQuantiles] = {
 // beta (Q - V) of a GMPO checkpoint's critic on every transition of its dataset, at the 33 quantiles.
 std::vector<double> log_weight_quantiles(const std::string& checkpoint_path) {
   const grl::training::CheckpointReader checkpoint(checkpoint_path);
-  const grl::config::Source source =
-      grl::config::load_text(checkpoint.text("config"), checkpoint_path + " (stored config)");
-  grl::evaluation::PreparedRun run = grl::evaluation::prepare_training_run(grl::evaluation::parse_run_config(source), "cpu");
+  grl::evaluation::PreparedRun run = grl::evaluation::prepare_training_run(
+      grl::evaluation::parse_run_config(grl::evaluation::stored_run_config(checkpoint)), "cpu");
   run.algorithm->load(checkpoint);
   auto* gmpo = dynamic_cast<grl::gmpo::Gmpo*>(&run.algorithm->inner());
   if (!gmpo || gmpo->config().policy.weighting != "advantage") {

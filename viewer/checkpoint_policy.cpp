@@ -61,12 +61,7 @@ CheckpointPolicy::CheckpointPolicy(const std::string& checkpoint_file, const std
     : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   try {
-    const training::CheckpointReader checkpoint(checkpoint_file);
-    const config::Source source =
-        config::load_text(checkpoint.text("config"), checkpoint_file + " (stored config)");
-    evaluation::RunConfig config = evaluation::parse_run_config(source);
-    m.run = evaluation::prepare_acting_run(std::move(config), device);
-    m.run.algorithm->load(checkpoint);
+    m.run = evaluation::load_run_from_checkpoint(training::CheckpointReader(checkpoint_file), device);
   } catch (const std::exception& e) {
     const std::string what = e.what();
     // The reader's messages already name the file; others get it added.

@@ -178,6 +178,19 @@ PreparedRun prepare_acting_run(RunConfig config, const std::string& device) {
   return run;
 }
 
+config::Source stored_run_config(const training::CheckpointReader& checkpoint) {
+  return config::load_text(checkpoint.text("config"), checkpoint.path().string() + " (stored config)");
+}
+
+PreparedRun load_run_from_checkpoint(const training::CheckpointReader& checkpoint, const std::string& device,
+                                     const std::vector<std::string>& overrides) {
+  config::Source source = stored_run_config(checkpoint);
+  config::apply_overrides(source, overrides);
+  PreparedRun run = prepare_acting_run(parse_run_config(source), device);
+  run.algorithm->load(checkpoint);
+  return run;
+}
+
 training::Trainer::Evaluate make_trainer_evaluation(const PreparedRun& run) {
   auto evaluator = std::make_shared<Evaluator>(run.env.id, run.config.evaluation);
   const std::uint64_t seed = derive_seed(static_cast<std::uint64_t>(run.config.seed), SeedStream::evaluation);

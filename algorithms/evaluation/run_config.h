@@ -100,6 +100,15 @@ PreparedRun prepare_training_run(RunConfig config, const std::string& device);
 // built without data get the dataset loaded as for training.
 PreparedRun prepare_acting_run(RunConfig config, const std::string& device);
 
+// The run config a checkpoint stores (what it trained with), labelled "<file> (stored config)" in
+// messages.
+config::Source stored_run_config(const training::CheckpointReader& checkpoint);
+// A checkpoint made runnable: its stored config with `overrides` applied, the algorithm built for
+// acting on `device` and the checkpoint's weights loaded. What eval, collect, the harness's final
+// evaluation and the viewer share.
+PreparedRun load_run_from_checkpoint(const training::CheckpointReader& checkpoint, const std::string& device,
+                                     const std::vector<std::string>& overrides = {});
+
 // Evaluation callback for the trainer: config.evaluation on run_env, seeded with
 // derive_seed(seed, SeedStream::evaluation), so every evaluation of a run sees the same episodes.
 training::Trainer::Evaluate make_trainer_evaluation(const PreparedRun& run);
