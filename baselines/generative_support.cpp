@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "algorithms/networks/soft_update.h"
 #include "baselines/baseline_support.h"
 #include "baselines/iql/iql.h"
 #include "common/config.h"
@@ -69,21 +70,6 @@ torch::Tensor CandidateSelectionPolicy::act(const torch::Tensor& observations) {
   const torch::Tensor flat = candidates.reshape({b * n, candidates.size(2)});
   const torch::Tensor q = q_(states.repeat_interleave(n, 0), flat).reshape({b, n});
   return select_candidates(candidates, q, rule_, temperature_, select_count_);
-}
-
-void ema_update(const torch::nn::Module& source, torch::nn::Module& target, double rate) {
-  torch::NoGradGuard no_grad;
-  const auto from = source.named_parameters(true);
-  for (auto& item : target.named_parameters(true)) {
-    const torch::Tensor* s = from.find(item.key());
-    if (!s) throw std::invalid_argument("ema_update: parameter '" + item.key() + "' is missing in the source");
-    item.value().mul_(1.0 - rate).add_(*s, rate);
-  }
-  const auto buffers = source.named_buffers(true);
-  for (auto& item : target.named_buffers(true)) {
-    const torch::Tensor* s = buffers.find(item.key());
-    if (s && item.value().is_floating_point()) item.value().mul_(1.0 - rate).add_(*s, rate);
-  }
 }
 
 template <class V>
@@ -164,7 +150,7 @@ training::Metrics BehaviourModel::step() {
   if (ema_ && steps_ % config_.ema_every == 0) {
     // Until ema_start the copy follows the model exactly (early weights are not worth averaging).
     if (steps_ < config_.ema_start) copy_policy_weights(*model_, *ema_);
-    else ema_update(*model_, *ema_, config_.ema_rate);
+    else networks::soft_update(*model_, *ema_, config_.ema_rate, networks::SoftUpdateBuffers::average);
   }
   return metrics;
 }

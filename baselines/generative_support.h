@@ -76,9 +76,6 @@ class CandidateSelectionPolicy : public training::Policy {
 // Observations moved to the module's device and dtype (how every generative baseline acts).
 torch::Tensor to_module_input(const torch::nn::Module& module, const torch::Tensor& observations);
 
-// target <- (1 - rate) target + rate source for parameters and floating buffers (EMA of a model).
-void ema_update(const torch::nn::Module& source, torch::nn::Module& target, double rate);
-
 // A behaviour model mu(a | s) trained by its generative loss on dataset actions.
 struct BehaviourModelConfig {
   std::int64_t steps = 1000000;

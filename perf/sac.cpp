@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "algorithms/iql/iql_critic.h"
+#include "algorithms/networks/soft_update.h"
 #include "baselines/sac/sac.h"
 #include "common/blas_kernels.h"
 #include "common/runtime.h"
@@ -151,7 +152,7 @@ int main(int argc, char** argv) {
          alpha_adam.step();
        }},
       {"Polyak update of the target critic",
-       [&] { grl::iql::polyak_update(*agent.q, *agent.q_target, config.target_update_rate); }},
+       [&] { grl::networks::soft_update(*agent.q, *agent.q_target, config.target_update_rate); }},
   };
   double parts_ms = 0;
   for (const Part& part : parts) {

@@ -1,5 +1,7 @@
 #include "algorithms/iql/iql_critic.h"
 
+#include "algorithms/networks/soft_update.h"
+
 #include <stdexcept>
 
 #include "common/config.h"
@@ -57,25 +59,11 @@ torch::Tensor double_q_loss(const torch::Tensor& q1, const torch::Tensor& q2, co
   return 0.5 * (torch::mse_loss(as_column_free(q1, "q1"), y) + torch::mse_loss(as_column_free(q2, "q2"), y));
 }
 
-void polyak_update(const torch::nn::Module& source, torch::nn::Module& target, double rate) {
-  torch::NoGradGuard no_grad;
-  const auto from = source.named_parameters(true);
-  auto to = target.named_parameters(true);
-  if (from.size() != to.size()) throw std::invalid_argument("polyak_update: the modules differ in parameter count");
-  for (auto& item : to) {
-    const torch::Tensor* s = from.find(item.key());
-    if (!s || s->sizes() != item.value().sizes()) {
-      throw std::invalid_argument("polyak_update: parameter '" + item.key() + "' differs between the modules");
-    }
-    item.value().mul_(1.0 - rate).add_(*s, rate);
-  }
-}
-
 IqlCriticImpl::IqlCriticImpl(const IqlCriticConfig& config, int64_t state_dim, int64_t action_dim) : config_(config) {
   q = register_module("q", networks::make_q_network(config.network, state_dim, action_dim));
   q_target = register_module("q_target", networks::make_q_network(config.network, state_dim, action_dim));
   v = register_module("v", networks::make_value_network(config.network, state_dim));
-  polyak_update(*q, *q_target, 1.0);
+  networks::soft_update(*q, *q_target, 1.0);
   for (auto& p : q_target->parameters()) p.set_requires_grad(false);
   q_optimizer_ = std::make_unique<torch::optim::Adam>(q->parameters(), torch::optim::AdamOptions(config.q_lr));
   v_optimizer_ = std::make_unique<torch::optim::Adam>(v->parameters(), torch::optim::AdamOptions(config.v_lr));
@@ -105,7 +93,7 @@ training::Metrics IqlCriticImpl::update(const datasets::TransitionBatch& batch) 
   q_optimizer_->step();
 
   ++steps_;
-  if (steps_ % config_.target_update_every == 0) polyak_update(*q, *q_target, config_.target_update_rate);
+  if (steps_ % config_.target_update_every == 0) networks::soft_update(*q, *q_target, config_.target_update_rate);
 
   return {{"q_loss", q_loss.item<double>()},
           {"v_loss", v_loss.item<double>()},

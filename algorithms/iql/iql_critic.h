@@ -53,9 +53,6 @@ torch::Tensor td_target(const torch::Tensor& rewards, const torch::Tensor& dones
                         double discount);
 // (MSE(q1, target) + MSE(q2, target)) / 2; the target carries no gradient.
 torch::Tensor double_q_loss(const torch::Tensor& q1, const torch::Tensor& q2, const torch::Tensor& target);
-// target <- (1 - rate) target + rate source, parameter by parameter (same structure required;
-// throws std::invalid_argument naming the first parameter that differs).
-void polyak_update(const torch::nn::Module& source, torch::nn::Module& target, double rate);
 
 class IqlCriticImpl : public torch::nn::Module {
  public:

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "algorithms/iql/iql_critic.h"
+#include "algorithms/networks/soft_update.h"
 #include "baselines/sac/sac.h"
 #include "common/config.h"
 #include "common/seeding.h"
@@ -107,7 +108,7 @@ Cql::Cql(const CqlConfig& config, const training::AlgorithmContext& context)
   actor->to(context.device);
   q->to(context.device);
   q_target->to(context.device);
-  iql::polyak_update(*q, *q_target, 1.0);
+  networks::soft_update(*q, *q_target, 1.0);
   for (auto& p : q_target->parameters()) p.set_requires_grad(false);
   const auto options = torch::TensorOptions().device(context.device).dtype(torch::kFloat32);
   log_alpha = torch::zeros({1}, options).requires_grad_(true);              // alpha starts at 1
@@ -231,7 +232,7 @@ training::Metrics Cql::train_step(const std::string& stage, std::int64_t) {
   critic_optimizer_->zero_grad();
   critic_loss.backward();
   critic_optimizer_->step();
-  if (steps_ % config_.target_update_every == 0) iql::polyak_update(*q, *q_target, config_.target_update_rate);
+  if (steps_ % config_.target_update_every == 0) networks::soft_update(*q, *q_target, config_.target_update_rate);
 
   return {{"critic_loss", critic_loss.item<double>()},
           {"actor_loss", actor_loss.item<double>()},

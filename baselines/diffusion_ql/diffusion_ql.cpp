@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "algorithms/iql/iql_critic.h"
+#include "algorithms/networks/soft_update.h"
 #include "baselines/baseline_support.h"
 #include "baselines/iql/iql.h"
 #include "common/config.h"
@@ -72,7 +73,7 @@ DiffusionQl::DiffusionQl(const DiffusionQlConfig& config, const training::Algori
   critic_->to(context.device);
   critic_target_ = networks::DoubleQNetwork(state_dim, action_dim, config.critic);
   critic_target_->to(context.device);
-  iql::polyak_update(*critic_, *critic_target_, 1.0);
+  networks::soft_update(*critic_, *critic_target_, 1.0);
   for (auto& p : critic_target_->parameters()) p.set_requires_grad(false);
   actor_optimizer_ = std::make_unique<torch::optim::Adam>(actor_->parameters(), torch::optim::AdamOptions(config.actor_lr));
   critic_optimizer_ =
@@ -127,8 +128,8 @@ training::Metrics DiffusionQl::train_step(const std::string& stage, std::int64_t
   actor_optimizer_->step();
 
   ++steps_;
-  iql::polyak_update(*critic_, *critic_target_, c.target_update_rate);
-  if (steps_ % c.ema_every == 0 && steps_ >= c.ema_start) ema_update(*actor_, *ema_actor_, c.ema_rate);
+  networks::soft_update(*critic_, *critic_target_, c.target_update_rate);
+  if (steps_ % c.ema_every == 0 && steps_ >= c.ema_start) networks::soft_update(*actor_, *ema_actor_, c.ema_rate, networks::SoftUpdateBuffers::average);
 
   return {{"critic_loss", critic_loss.item<double>()},
           {"actor_loss", actor_loss.item<double>()},

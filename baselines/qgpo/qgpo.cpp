@@ -5,6 +5,7 @@
 #include "algorithms/generative/guidance.h"
 #include "algorithms/generative/sampling.h"
 #include "algorithms/iql/iql_critic.h"
+#include "algorithms/networks/soft_update.h"
 #include "baselines/baseline_support.h"
 #include "common/config.h"
 #include "common/seeding.h"
@@ -127,7 +128,7 @@ Qgpo::Qgpo(const QgpoConfig& config, const training::AlgorithmContext& context) 
   critic_->to(context.device);
   critic_target_ = networks::DoubleQNetwork(state_dim, action_dim, g.critic);
   critic_target_->to(context.device);
-  iql::polyak_update(*critic_, *critic_target_, 1.0);
+  networks::soft_update(*critic_, *critic_target_, 1.0);
   for (auto& p : critic_target_->parameters()) p.set_requires_grad(false);
   energy_ = TimeEnergy(state_dim, action_dim, g.energy, g.time_frequencies);
   energy_->to(context.device);
@@ -221,7 +222,7 @@ training::Metrics Qgpo::guidance_step(std::int64_t step) {
   energy_loss.backward();
   energy_optimizer_->step();
 
-  if (learn_q) iql::polyak_update(*critic_, *critic_target_, g.target_update_rate);
+  if (learn_q) networks::soft_update(*critic_, *critic_target_, g.target_update_rate);
   metrics.emplace_back("energy_loss", energy_loss.item<double>());
   metrics.emplace_back("fake_q_mean", q_fake.mean().item<double>());
   return metrics;

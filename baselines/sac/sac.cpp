@@ -7,6 +7,7 @@
 
 #include "algorithms/evaluation/evaluator.h"
 #include "algorithms/iql/iql_critic.h"
+#include "algorithms/networks/soft_update.h"
 #include "algorithms/training/trainer.h"
 #include "baselines/sac/replay_buffer.h"
 #include "common/config.h"
@@ -76,7 +77,7 @@ SacAgent::SacAgent(const SacConfig& config, std::int64_t obs_dim, std::int64_t a
   actor = networks::TanhGaussianActor(obs_dim, act_dim, config.actor);
   q = networks::DoubleQNetwork(obs_dim, act_dim, config.critic);
   q_target = networks::DoubleQNetwork(obs_dim, act_dim, config.critic);
-  iql::polyak_update(*q, *q_target, 1.0);
+  networks::soft_update(*q, *q_target, 1.0);
   for (auto& p : q_target->parameters()) p.set_requires_grad(false);
   log_alpha = torch::full({1}, std::log(config.initial_alpha), torch::requires_grad());
   actor_optimizer_ = std::make_unique<torch::optim::Adam>(actor->parameters(), torch::optim::AdamOptions(config.actor_lr));
@@ -121,7 +122,7 @@ training::Metrics SacAgent::update(const datasets::TransitionBatch& batch) {
     alpha_optimizer_->step();
     temperature_loss = loss.item<double>();
   }
-  iql::polyak_update(*q, *q_target, config_.target_update_rate);
+  networks::soft_update(*q, *q_target, config_.target_update_rate);
 
   return {{"q_loss", q_loss.item<double>()},
           {"actor_loss", pi_loss.item<double>()},

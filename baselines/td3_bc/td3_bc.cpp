@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "algorithms/iql/iql_critic.h"
+#include "algorithms/networks/soft_update.h"
 #include "common/config.h"
 #include "common/seeding.h"
 
@@ -61,8 +62,8 @@ Td3Bc::Td3Bc(const Td3BcConfig& config, const training::AlgorithmContext& contex
   q_target = networks::DoubleQNetwork(state_dim, action_dim, config.critic);
   for (torch::nn::Module* m : std::initializer_list<torch::nn::Module*>{actor.get(), actor_target.get(), q.get(), q_target.get()})
     m->to(context.device);
-  iql::polyak_update(*actor, *actor_target, 1.0);
-  iql::polyak_update(*q, *q_target, 1.0);
+  networks::soft_update(*actor, *actor_target, 1.0);
+  networks::soft_update(*q, *q_target, 1.0);
   for (auto& p : actor_target->parameters()) p.set_requires_grad(false);
   for (auto& p : q_target->parameters()) p.set_requires_grad(false);
   actor_optimizer_ = std::make_unique<torch::optim::Adam>(actor->parameters(), torch::optim::AdamOptions(config.actor_lr));
@@ -108,8 +109,8 @@ training::Metrics Td3Bc::train_step(const std::string& stage, std::int64_t) {
     for (auto& p : q->parameters()) p.set_requires_grad(true);
     last_actor_loss_ = actor_loss.item<double>();
     last_lambda_ = td3_bc_lambda(q_pi, config_.alpha).item<double>();
-    iql::polyak_update(*q, *q_target, config_.target_update_rate);
-    iql::polyak_update(*actor, *actor_target, config_.target_update_rate);
+    networks::soft_update(*q, *q_target, config_.target_update_rate);
+    networks::soft_update(*actor, *actor_target, config_.target_update_rate);
   }
   return {{"critic_loss", critic_loss.item<double>()},
           {"actor_loss", last_actor_loss_},

@@ -2,6 +2,7 @@
 #include <torch/torch.h>
 
 #include "algorithms/iql/iql_critic.h"
+#include "algorithms/networks/soft_update.h"
 #include "support/temp_dir.h"
 
 namespace grl::iql {
@@ -59,16 +60,23 @@ TEST(IqlLosses, DoubleQLossAveragesBothHeadsAndDetachesTheTarget) {
   EXPECT_TRUE(torch::allclose(q2.grad(), torch::tensor({-0.5, 1.5})));
 }
 
-TEST(IqlLosses, PolyakUpdateMovesTargetsByTheRate) {
+TEST(SoftUpdate, MovesTargetsByTheRateAndAveragesBuffersOnlyWhenAsked) {
   torch::nn::Linear source(3, 2), target(3, 2);
   const auto before = target->weight.detach().clone();
-  polyak_update(*source, *target, 0.005);
+  networks::soft_update(*source, *target, 0.005);
   EXPECT_TRUE(torch::allclose(target->weight, 0.995 * before + 0.005 * source->weight, 1e-6, 1e-7));
-  polyak_update(*source, *target, 1.0);
+  networks::soft_update(*source, *target, 1.0);
   EXPECT_TRUE(torch::equal(target->weight, source->weight));
   EXPECT_TRUE(torch::equal(target->bias, source->bias));
   torch::nn::Linear other(4, 2);
-  EXPECT_THROW(polyak_update(*other, *target, 0.5), std::invalid_argument);
+  EXPECT_THROW(networks::soft_update(*other, *target, 0.5), std::invalid_argument);
+  torch::nn::BatchNorm1d norm_source(2), norm_target(2);
+  norm_source->running_mean.fill_(4.0);
+  networks::soft_update(*norm_source, *norm_target, 0.25);
+  EXPECT_TRUE(torch::equal(norm_target->running_mean, torch::zeros({2})));  // keep: buffers untouched
+  networks::soft_update(*norm_source, *norm_target, 0.25, networks::SoftUpdateBuffers::average);
+  EXPECT_TRUE(torch::allclose(norm_target->running_mean, torch::full({2}, 1.0)));
+  EXPECT_EQ(norm_target->num_batches_tracked.item<std::int64_t>(), 0);  // integer buffers are not averaged
 }
 
 IqlCriticConfig small_config() {
