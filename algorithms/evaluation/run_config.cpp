@@ -75,12 +75,13 @@ envs::EnvSpec run_env(const RunConfig& config) {
 datasets::OfflineDataset load_run_dataset(const RunConfig& config) {
   datasets::DatasetConfig dataset;
   dataset.name = config.dataset;
-  dataset.env = config.env.empty() ? run_env(config).id : config.env;
+  const envs::EnvSpec env = run_env(config);
+  dataset.env = env.id;
   dataset.reward_scaling = config.reward_scaling;
   dataset.normalize_states = config.normalize_states;
   // Episodes of files without timeouts end at the env's own time limit; evaluation.max_episode_steps
   // shortens evaluation episodes only (it used to cut the training transitions too).
-  dataset.max_episode_steps = run_env(config).max_episode_steps;
+  dataset.max_episode_steps = env.max_episode_steps;
   return datasets::load_offline_dataset(dataset);
 }
 

@@ -359,11 +359,12 @@ SacOutcome train_sac(const SacConfig& config, const RunDirectory& directory, con
   SacRun run(config, directory, spec);
   std::filesystem::create_directories(directory.checkpoints_dir());
   const bool resuming = std::filesystem::exists(run.checkpoint_path());
-  if (!resuming) restore_metrics_file(directory.metrics_path(), std::nullopt);
   if (resuming) {
     run.load_checkpoint();
     std::cerr << "sac: resuming " << directory.path().string() << " at step " << run.step << " (" << run.buffer.size()
               << " replay rows)\n";
+  } else {
+    restore_metrics_file(directory.metrics_path(), std::nullopt);
   }
   run.cut_episodes();  // a new run's first episodes, or the same cut the checkpointing run made
   MetricsWriter metrics(directory.metrics_path());
